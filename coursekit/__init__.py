@@ -1,0 +1,9 @@
+"""coursekit: an open course kit for computational neuroscience.
+
+The public API is small and curated here; everything else lives in submodules
+(``coursekit.neurons``, ``coursekit.solvers``, ``coursekit.analysis``,
+``coursekit.plotting``, ``coursekit.networks``, ``coursekit.course``).
+Importing coursekit compiles nothing: numba kernels are compiled (or loaded from
+the on-disk cache) on first use.
+"""
+__version__ = "0.1.0"
