@@ -1,0 +1,125 @@
+"""The one place coursekit talks to numba.
+
+* ``njit`` -- ``numba.njit(cache=True)`` for module-level kernels, so a fresh
+  process (every autograded notebook is one) loads compiled code from disk.
+* ``JIT_ENABLED`` -- set ``COURSEKIT_DISABLE_JIT=1`` (or numba's own
+  ``NUMBA_DISABLE_JIT=1``) to run every kernel as plain Python for debugging and
+  coverage; ``set_jit(False)`` does the same at run time for ``simulate``.
+* ``cache_root()`` -- a writable directory for coursekit's generated kernels and,
+  when the package directory is read-only, for numba's cache as well.  An
+  unwritable cache directory never makes coursekit fail: we fall back to the user
+  cache directory, then to a per-user temporary directory.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numba
+
+_ENV_OFF = os.environ.get("COURSEKIT_DISABLE_JIT", "").strip().lower() in {"1", "true", "yes", "on"}
+JIT_ENABLED: bool = not (_ENV_OFF or numba.config.DISABLE_JIT)
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-probe-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+_CACHE_ROOT: Path | None = None
+
+
+def cache_root() -> Path:
+    """Return (and create) a writable directory for coursekit's caches.
+
+    Order: ``$COURSEKIT_CACHE_DIR``; the user cache directory
+    (``$XDG_CACHE_HOME`` or ``~/.cache``)/coursekit; a per-user temporary directory.
+    """
+    global _CACHE_ROOT
+    if _CACHE_ROOT is not None:
+        return _CACHE_ROOT
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}-numba{numba.__version__}"
+    candidates = []
+    if os.environ.get("COURSEKIT_CACHE_DIR"):
+        candidates.append(Path(os.environ["COURSEKIT_CACHE_DIR"]))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    home = os.environ.get("HOME")
+    if xdg:
+        candidates.append(Path(xdg) / "coursekit")
+    elif home:
+        candidates.append(Path(home) / ".cache" / "coursekit")
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    candidates.append(Path(tempfile.gettempdir()) / f"coursekit-cache-{uid}")
+    for base in candidates:
+        path = base / tag
+        if _writable(path):
+            _CACHE_ROOT = path
+            return path
+    raise RuntimeError(  # pragma: no cover - every candidate unwritable
+        "coursekit could not find a writable cache directory; set COURSEKIT_CACHE_DIR"
+    )
+
+
+def _ensure_numba_cache_dir() -> None:
+    """Point numba at a writable cache when the package's __pycache__ is read-only.
+
+    numba caches next to the source file when it can; otherwise it tries the user
+    cache directory and, failing that, raises at decoration time.  We decide once,
+    before any kernel is decorated.
+    """
+    if numba.config.CACHE_DIR:  # the user chose already (NUMBA_CACHE_DIR)
+        return
+    if _writable(_PACKAGE_DIR / "__pycache__"):
+        return
+    numba.config.CACHE_DIR = str(cache_root() / "numba")
+
+
+if JIT_ENABLED:
+    _ensure_numba_cache_dir()
+
+
+def njit(*args, **kwargs):
+    """``numba.njit`` with ``cache=True`` by default; identity when JIT is off.
+
+    Use at module level only: a kernel built inside a factory closes over other
+    jitted functions and gets a new cache key in every process.
+    """
+    kwargs.setdefault("cache", True)
+    if not JIT_ENABLED:
+        if args and callable(args[0]):
+            return args[0]
+        return lambda f: f
+    return numba.njit(*args, **kwargs)
+
+
+_RUNTIME_JIT = True
+
+
+def set_jit(enabled: bool) -> None:
+    """Switch compiled kernels on or off for ``coursekit.simulate`` at run time.
+
+    With ``enabled=False`` the solvers run as plain Python (slow, but every line
+    can be stepped through in a debugger).
+    """
+    global _RUNTIME_JIT
+    _RUNTIME_JIT = bool(enabled)
+
+
+def jit_active() -> bool:
+    """True when simulate uses compiled kernels."""
+    return JIT_ENABLED and _RUNTIME_JIT
+
+
+def py_func(f):
+    """The plain-Python function behind a numba dispatcher (or ``f`` itself)."""
+    return getattr(f, "py_func", f)
