@@ -14,8 +14,9 @@ import sys
 #: Each must define ``register(subparsers)``; a module that is not present yet is
 #: skipped so the command keeps working while the course grows.
 SUBCOMMAND_MODULES = (
-    "coursekit._cli_simulate",
-    "coursekit.course.cli",
+    "coursekit._cli_simulate",  # simulate / models
+    "coursekit.course.schedule_cli",  # schedule / lookup
+    "coursekit.course.grading_cli",  # course release / collect / autograde / ...
 )
 
 

@@ -1,0 +1,1 @@
+"""The course spine: the timetable (schedule.yaml), concept lookup and grading."""
