@@ -7,3 +7,18 @@ Importing coursekit compiles nothing: numba kernels are compiled (or loaded from
 the on-disk cache) on first use.
 """
 __version__ = "0.1.0"
+
+from . import inputs, neurons, solvers  # noqa: E402  (light: nothing is compiled here)
+from ._jit import set_jit  # noqa: E402
+from .simulation import (  # noqa: E402
+    CustomModel,
+    NonFiniteStateError,
+    Result,
+    StabilityWarning,
+    simulate,
+)
+
+__all__ = [
+    "simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError",
+    "neurons", "inputs", "solvers", "set_jit", "__version__",
+]

@@ -55,6 +55,9 @@ KINDS = {
 
 ENV_VAR = "COURSEKIT_SCHEDULE"
 
+# libyaml's loader when PyYAML was built with it (about 10x faster), same safe subset.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ASSIGNMENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _HHMM_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -340,7 +343,7 @@ def load_schedule(path: str | os.PathLike | None = None) -> Schedule:
         raise FileNotFoundError(f"schedule file not found: {path}{hint}")
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -198,78 +198,93 @@ def circular_convolve_direct(r, kernel_row, out):
 
 
 @njit
-def cann1d_euler(U, V, x, params, khat, kernel_row, rev, tw, tw_real, stim_pos, stim_amp,
-                 I_full, n_steps, record_every):
-    """Forward-Euler integration of the 1-D CANN with adaptation on a ring.
+def cann1d_rhs(U, V, x, params, khat, kernel_row, rev, tw, tw_real, A, z0, I_row, dU, dV, r, rec, z):
+    """Right-hand side of the 1-D CANN with adaptation on a ring (the one place it is written).
 
     tau dU/dt = -U + rho int J(x - x') r(x') dx' - V + I_ext,
     tau_v dV/dt = -V + m U,
     r = [U]_+^2 / (1 + k rho int [U]_+^2 dx).
 
-    ``params`` = (tau, tau_v, m, k, dt, a_ext, use_fft).  With N grid points on a
-    ring of length L, rho = N / L and dx = L / N, so rho * dx = 1 and the integral
-    operator is the plain sum over neurons: ``k * sum(U+^2)`` and a convolution
-    with the kernel values ``J(x_i - x_0)``.  ``I_ext`` is
-    ``stim_amp[t] * exp(-d^2 / (4 a_ext^2))`` (d: ring distance to
-    ``stim_pos[t]``) plus ``I_full[t]`` when ``I_full`` has ``n_steps`` rows.
-    U and V are updated in place; returns the recorded U, V (every
-    ``record_every`` steps, the initial state first).
+    ``params`` = (tau, tau_v, m, k, dt, a_ext, use_fft).  With N grid points on
+    a ring of length L, rho = N / L and dx = L / N, so rho * dx = 1 and the
+    integral operators are plain sums over neurons: ``k * sum(U+^2)`` and a
+    circular convolution with the kernel values ``J(x_i - x_0)`` (spectrum
+    ``khat``).  ``I_ext = A exp(-d^2 / (4 a_ext^2)) + I_row`` with d the ring
+    distance to ``z0``.  Writes dU/dt, dV/dt into ``dU``, ``dV``; ``r``, ``rec``
+    (float, length N) and ``z`` (complex, length N/2) are scratch.
     """
     tau = params[0]
     tau_v = params[1]
     m = params[2]
     k = params[3]
-    dt = params[4]
     a_ext = params[5]
     use_fft = params[6] > 0.5
     N = U.shape[0]
     L = 2.0 * math.pi
     half = 0.5 * L
     inv4a2 = 1.0 / (4.0 * a_ext * a_ext)
+    s = 0.0
+    for i in range(N):
+        u = U[i]
+        q = u * u if u > 0.0 else 0.0
+        r[i] = q
+        s += q
+    inv = 1.0 / (1.0 + k * s)
+    for i in range(N):
+        r[i] *= inv
+    if use_fft:
+        circular_convolve_real(r, khat, rev, tw, tw_real, z, rec)
+    else:
+        circular_convolve_direct(r, kernel_row, rec)
+    inv_tau = 1.0 / tau
+    inv_tau_v = 1.0 / tau_v
+    for i in range(N):
+        drive = rec[i] + I_row[i]
+        if A != 0.0:
+            d = x[i] - z0
+            d = d - L * math.floor((d + half) / L)
+            drive += A * math.exp(-d * d * inv4a2)
+        u = U[i]
+        v = V[i]
+        dU[i] = (-u + drive - v) * inv_tau
+        dV[i] = (-v + m * u) * inv_tau_v
+
+
+@njit
+def cann1d_euler(U, V, x, params, khat, kernel_row, rev, tw, tw_real, stim_pos, stim_amp,
+                 I_static, I_full, n_steps, record_every):
+    """Forward-Euler integration of ``cann1d_rhs`` for ``n_steps`` steps of ``params[4]``.
+
+    The input at step n is the Gaussian stimulus (``stim_amp[n]``, ``stim_pos[n]``)
+    plus ``I_static`` plus ``I_full[n]`` when ``I_full`` has ``n_steps`` rows.
+    U and V are updated in place; returns the recorded U, V (every
+    ``record_every`` steps, the initial state first).
+    """
+    dt = params[4]
+    N = U.shape[0]
     has_full = I_full.shape[0] == n_steps and n_steps > 0
     n_rec = n_steps // record_every + 1
     U_rec = np.empty((n_rec, N))
     V_rec = np.empty((n_rec, N))
     U_rec[0, :] = U
     V_rec[0, :] = V
+    dU = np.empty(N)
+    dV = np.empty(N)
     r = np.empty(N)
     rec = np.empty(N)
+    I_row = np.empty(N)
     z = np.empty(max(N // 2, 1), dtype=np.complex128)
-    c_u = dt / tau
-    c_v = dt / tau_v
-    adapt = m != 0.0
+    I_row[:] = I_static
     row = 1
     for step in range(n_steps):
-        s = 0.0
+        if has_full:
+            for i in range(N):
+                I_row[i] = I_static[i] + I_full[step, i]
+        cann1d_rhs(U, V, x, params, khat, kernel_row, rev, tw, tw_real, stim_amp[step], stim_pos[step],
+                   I_row, dU, dV, r, rec, z)
         for i in range(N):
-            u = U[i]
-            q = u * u if u > 0.0 else 0.0
-            r[i] = q
-            s += q
-        inv = 1.0 / (1.0 + k * s)
-        for i in range(N):
-            r[i] *= inv
-        if use_fft:
-            circular_convolve_real(r, khat, rev, tw, tw_real, z, rec)
-        else:
-            circular_convolve_direct(r, kernel_row, rec)
-        A = stim_amp[step]
-        z0 = stim_pos[step]
-        for i in range(N):
-            drive = rec[i]
-            if A != 0.0:
-                d = x[i] - z0
-                d = d - L * math.floor((d + half) / L)
-                drive += A * math.exp(-d * d * inv4a2)
-            if has_full:
-                drive += I_full[step, i]
-            u = U[i]
-            if adapt:
-                v = V[i]
-                U[i] = u + c_u * (-u + drive - v)
-                V[i] = v + c_v * (-v + m * u)
-            else:
-                U[i] = u + c_u * (-u + drive)
+            U[i] += dt * dU[i]
+            V[i] += dt * dV[i]
         if (step + 1) % record_every == 0:
             U_rec[row, :] = U
             V_rec[row, :] = V
