@@ -6,7 +6,32 @@ plotting helpers in ``coursekit.plotting.attractors`` all call that one function
 
 * ``hopfield`` -- Amari-Hopfield network (Hopfield 1982): Hebbian weights,
   synchronous / asynchronous updates, energy, capacity curve (alpha_c ~= 0.138).
+* ``cann`` -- 1-D continuous attractor network on a ring (Wu, Hamaguchi & Amari
+  2008): analytic bump and k_c, simulation, tracking-lag theory.
+* ``analysis`` -- decoding (population vector), bump fits, speeds, tracking regimes.
 """
+from .analysis import (
+    OSCILLATORY_TRACKING,
+    SMOOTH_TRACKING,
+    TRAVELLING_WAVE,
+    bump_speed,
+    classify_tracking,
+    fit_bump,
+    population_vector,
+    tracking_lag,
+    unwrap_positions,
+)
+from .cann import (
+    CANN1D,
+    CANNResult,
+    bump_profile,
+    cann_rhs,
+    critical_inhibition,
+    moving_stimulus,
+    simulate_cann,
+    stationary_bump,
+    tracking_lag_theory,
+)
 from .hopfield import (
     CapacityCurve,
     HopfieldResult,
@@ -34,4 +59,24 @@ __all__ = [
     "capacity_curve",
     "estimate_capacity",
     "CapacityCurve",
+    # CANN
+    "CANN1D",
+    "CANNResult",
+    "simulate_cann",
+    "cann_rhs",
+    "critical_inhibition",
+    "stationary_bump",
+    "bump_profile",
+    "moving_stimulus",
+    "tracking_lag_theory",
+    # analysis
+    "population_vector",
+    "fit_bump",
+    "unwrap_positions",
+    "bump_speed",
+    "tracking_lag",
+    "classify_tracking",
+    "TRAVELLING_WAVE",
+    "OSCILLATORY_TRACKING",
+    "SMOOTH_TRACKING",
 ]
