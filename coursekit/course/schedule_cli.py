@@ -1,0 +1,176 @@
+"""``coursekit schedule`` and ``coursekit lookup``.
+
+Thin: loading, validation and matching live in :mod:`coursekit.course.schedule`
+and :mod:`coursekit.course.lookup`.  Bad input (a malformed schedule.yaml, an
+unknown assignment id, a date outside the course) raises ``ValueError``;
+``coursekit.cli.main`` turns it into a one-line message and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from .schedule import KINDS, Schedule, Session, load_schedule, parse_now
+
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def register(subparsers) -> None:
+    """Add the ``schedule`` and ``lookup`` subcommands."""
+    p = subparsers.add_parser(
+        "schedule",
+        help="print the timetable and what is on now / next",
+        description="Print the course timetable grouped by day (Beijing time), marking the "
+                    "session on now and the next one.",
+    )
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="only this day")
+    p.add_argument("--today", action="store_true", help="only the day of --now (default: today)")
+    p.add_argument("--now", metavar="ISO", help="pretend it is this time (ISO 8601; no zone = Beijing time)")
+    p.add_argument("--kind", choices=sorted(KINDS), action="append",
+                   help="only sessions of this kind (repeatable)")
+    p.add_argument("--assignment", metavar="ID", help="show the session that sets assignment ID")
+    p.add_argument("--file", metavar="PATH", help="schedule file (default: schedule.yaml of the course, "
+                                                  "or $COURSEKIT_SCHEDULE)")
+    p.set_defaults(func=run_schedule)
+
+    q = subparsers.add_parser(
+        "lookup",
+        help="find where a concept, model or teacher is in the course",
+        description="Find a concept, model, topic or teacher (English or Chinese, typos allowed): "
+                    "the session, recording, notebook section, assignment and coursekit function.",
+    )
+    q.add_argument("query", nargs="+", help="what to look for, e.g. 泄漏, 'Mg block', bump")
+    q.add_argument("-n", "--limit", type=int, default=5, help="most hits shown (default 5)")
+    q.add_argument("--json", action="store_true", help="print the hits as JSON")
+    q.add_argument("--file", metavar="PATH", help="schedule file (default: the course's schedule.yaml)")
+    q.set_defaults(func=run_lookup)
+
+
+# ----------------------------------------------------------------------------- schedule
+
+
+def run_schedule(args) -> int:
+    schedule = load_schedule(args.file)
+    now = parse_now(args.now)
+    if args.assignment:
+        s = schedule.session_for_assignment(args.assignment)
+        print(f"assignment {args.assignment!r} is set in:")
+        print(format_session(s))
+        return 0
+    day = None
+    if args.date:
+        try:
+            day = dt.date.fromisoformat(args.date)
+        except ValueError:
+            raise ValueError(f"--date: expected YYYY-MM-DD, got {args.date!r}") from None
+    elif args.today:
+        day = now.date()
+    print(format_timetable(schedule, now, day=day, kinds=args.kind))
+    return 0
+
+
+def format_session(s: Session, mark: str = "") -> str:
+    """One line: ``mark  10:00-12:00  lecture   title_zh / title_en — teacher  [id]``."""
+    who = f" — {s.teacher}" if s.teacher else ""
+    extra = []
+    if s.notebook:
+        extra.append(s.notebook)
+    if s.assignment:
+        extra.append(f"assignment {s.assignment}")
+    if s.location:
+        extra.append(s.location)
+    tail = f"\n{'':32}{' · '.join(extra)}" if extra else ""
+    return (f"{mark:<5}{s.start:%H:%M}-{s.end:%H:%M}  {s.kind_label:<13} "
+            f"{s.title_zh} / {s.title_en}{who}  [{s.id}]{tail}")
+
+
+def _day_header(schedule: Schedule, date: dt.date) -> str:
+    wd = date.weekday()
+    return f"{_WEEKDAYS_EN[wd]} {date.isoformat()} ({_WEEKDAYS_ZH[wd]})"
+
+
+def format_timetable(schedule: Schedule, now: dt.datetime, day: dt.date | None = None,
+                     kinds=None) -> str:
+    """The timetable grouped by part and day, with NOW / NEXT marks and a summary line.
+
+    Raises
+    ------
+    ValueError
+        If ``day`` is outside the course.
+    """
+    if day is not None and not (schedule.start <= day <= schedule.end):
+        raise ValueError(f"--date: {day} is outside the course ({schedule.start} to {schedule.end})")
+    on_now = {s.id for s in schedule.on_now(now)}
+    upcoming = schedule.next_after(now)
+    next_ids = {s.id for s in upcoming}
+    sessions = [s for s in schedule.sessions
+                if (day is None or s.date == day) and (not kinds or s.kind in kinds)]
+
+    lines = [f"{schedule.title_zh}", f"{schedule.title_en}", "All times Beijing time (UTC+8).", ""]
+    part = None
+    date = None
+    for s in sessions:
+        p = schedule.part_of(s.date)
+        if p is not None and p != part:
+            part = p
+            lines += [f"== {p.en} · {p.zh} ==", ""] if date is None else ["", f"== {p.en} · {p.zh} ==", ""]
+        if s.date != date:
+            if date is not None and lines[-1] != "":
+                lines.append("")
+            date = s.date
+            lines.append(_day_header(schedule, s.date))
+        mark = "NOW" if s.id in on_now else "NEXT" if s.id in next_ids else ""
+        lines.append("  " + format_session(s, mark))
+    if not sessions:
+        what = f"on {day}" if day else ""
+        lines.append(f"no sessions {what}".rstrip() + ".")
+    lines.append("")
+    lines.append(_summary(schedule, now, on_now, upcoming))
+    return "\n".join(lines)
+
+
+def _summary(schedule: Schedule, now: dt.datetime, on_now, upcoming) -> str:
+    stamp = f"{now.astimezone(schedule.sessions[0].start_at.tzinfo):%Y-%m-%d %H:%M} Beijing time"
+    parts = [f"At {stamp}:"]
+    current = [s for s in schedule.sessions if s.id in on_now]
+    if current:
+        parts.append("on now " + "; ".join(f"{s.title_zh} ({s.id}, until {s.end:%H:%M})" for s in current) + ".")
+    else:
+        parts.append("nothing on now.")
+    if upcoming:
+        s0 = upcoming[0]
+        when = f"{s0.start:%H:%M}" if s0.date == now.date() else f"{_day_header(schedule, s0.date)} {s0.start:%H:%M}"
+        parts.append("Next: " + "; ".join(f"{s.title_zh} ({s.id})" for s in upcoming) + f" at {when}.")
+    else:
+        parts.append("The course is over.")
+    return " ".join(parts)
+
+
+# ----------------------------------------------------------------------------- lookup
+
+
+def run_lookup(args) -> int:
+    from .lookup import lookup
+
+    if args.limit < 1:
+        raise ValueError(f"--limit must be >= 1, got {args.limit}")
+    query = " ".join(args.query)
+    hits = lookup(query, limit=args.limit, schedule=args.file)
+    if args.json:
+        print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+    elif hits:
+        print(hits)
+    if not hits:
+        print(f"coursekit lookup: no matches for {query!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None) -> int:  # pragma: no cover - convenience for `python -m`
+    parser = argparse.ArgumentParser(prog="coursekit")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
