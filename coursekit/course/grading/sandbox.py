@@ -136,12 +136,20 @@ def _flat(x):
         yield x
 
 
+_next_uid = os.getpid() % len(UID_POOL)
+
+
 class _UidLease:
     """Exclusive use of one uid from :data:`UID_POOL` for the life of a sandbox."""
 
     def __init__(self):
         _LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
-        for uid in UID_POOL:
+        # rotate through the pool: a uid just used may still have zombies that
+        # init has not reaped, and they count against RLIMIT_NPROC
+        global _next_uid
+        start = _next_uid
+        for k in range(len(UID_POOL)):
+            uid = UID_POOL[(start + k) % len(UID_POOL)]
             fd = os.open(_LOCK_DIR / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -149,6 +157,7 @@ class _UidLease:
                 os.close(fd)
                 continue
             self.uid, self._fd = uid, fd
+            _next_uid = (start + k + 1) % len(UID_POOL)
             kill_uid(uid)  # leftovers of a grader that died mid-run
             return
         raise RuntimeError("no free sandbox uid")  # pragma: no cover
