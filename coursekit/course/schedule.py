@@ -378,6 +378,9 @@ def parse_schedule(data, path: Path | None = None) -> Schedule:
         if not isinstance(p, dict):
             errors.append(f"{where}: expected a mapping (id, zh, en, start, end)")
             continue
+        extra = set(p) - {"id", "zh", "en", "start", "end"}
+        if extra:
+            errors.append(f"{where}: unknown key(s) {sorted(map(str, extra))} (a comma in unquoted YAML text?)")
         ps, pe = _date(p.get("start"), where, "start", errors), _date(p.get("end"), where, "end", errors)
         if ps and pe:
             parts.append(Part(str(p.get("id", i + 1)), str(p.get("zh", "")), str(p.get("en", "")), ps, pe))
