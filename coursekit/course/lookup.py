@@ -33,7 +33,7 @@ import re
 import sys
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -813,7 +813,7 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
         for key, hit in list(hits.items()):
             if hit.notebook == h.notebook:
                 if hit.section is None:
-                    hits[key] = _replace(hit, section=h.text)
+                    hits[key] = replace(hit, section=h.text)
                 merged = True
         if merged:
             continue
@@ -829,11 +829,6 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
         key=lambda h: (-round(h.score, 6), h.session.start_at.timestamp() if h.session else float("inf"), h.title),
     )
     return Hits(ranked[:limit])
-
-
-def _replace(hit: Hit, **changes) -> Hit:
-    from dataclasses import replace
-    return replace(hit, **changes)
 
 
 def _best_of(candidates, terms, threshold):

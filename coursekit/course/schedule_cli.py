@@ -7,7 +7,6 @@ unknown assignment id, a date outside the course) raises ``ValueError``;
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import sys
@@ -168,9 +167,3 @@ def run_lookup(args) -> int:
         return 1
     return 0
 
-
-def main(argv=None) -> int:  # pragma: no cover - convenience for `python -m`
-    parser = argparse.ArgumentParser(prog="coursekit")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.func(args)
