@@ -18,27 +18,13 @@ from coursekit.networks.attractors import (
     tracking_lag,
     tracking_lag_theory,
 )
+from coursekit.networks.attractors._reference import cann1d_numpy_euler
 
 
 def numpy_cann_reference(model, U, V, n_steps, dt, pos, amp, a_ext, m=0.0, tau_v=1.0):
-    """Plain numpy FFT forward Euler of the same equations, written independently."""
-    N = model.N
-    x = -np.pi + 2 * np.pi / N * np.arange(1, N + 1)
-    d = np.minimum(np.arange(N), N - np.arange(N)) * 2 * np.pi / N
-    Jhat = np.fft.rfft(model.J0 / (np.sqrt(2 * np.pi) * model.a) * np.exp(-d ** 2 / (2 * model.a ** 2)))
-    rho = N / (2 * np.pi)
-    dx = 2 * np.pi / N
-    U, V = U.copy(), V.copy()
-    for n in range(n_steps):
-        Up2 = np.maximum(U, 0) ** 2
-        r = Up2 / (1 + model.k * rho * Up2.sum() * dx)
-        rec = rho * dx * np.fft.irfft(Jhat * np.fft.rfft(r), N)
-        dist = np.angle(np.exp(1j * (x - pos[n])))
-        I = amp[n] * np.exp(-dist ** 2 / (4 * a_ext ** 2))
-        dU = (-U + rec - V + I) / model.tau
-        dV = (-V + m * U) / tau_v
-        U, V = U + dt * dU, V + dt * dV
-    return U, V
+    """Plain numpy FFT forward Euler of the same equations, written independently of the kernel."""
+    return cann1d_numpy_euler(model.N, model.tau, model.k, model.a, model.J0, U, V, n_steps, dt, pos, amp,
+                              a_ext, m=m, tau_v=tau_v)
 
 
 @pytest.mark.parametrize("N", [256, 200])  # FFT path and direct-sum path

@@ -8,6 +8,8 @@ plotting helpers in ``coursekit.plotting.attractors`` all call that one function
   synchronous / asynchronous updates, energy, capacity curve (alpha_c ~= 0.138).
 * ``cann`` -- 1-D continuous attractor network on a ring (Wu, Hamaguchi & Amari
   2008): analytic bump and k_c, simulation, tracking-lag theory.
+* ``cann_adaptation`` -- CANN with spike-frequency adaptation (Mi, Fung, Wong &
+  Wu 2014): travelling waves, intrinsic speed, tracking regimes, anticipation.
 * ``analysis`` -- decoding (population vector), bump fits, speeds, tracking regimes.
 """
 from .analysis import (
@@ -31,6 +33,13 @@ from .cann import (
     simulate_cann,
     stationary_bump,
     tracking_lag_theory,
+)
+from .cann_adaptation import (
+    AdaptiveCANN1D,
+    TrackingPhaseDiagram,
+    intrinsic_speed,
+    tracking_phase_diagram,
+    travelling_wave_initial_state,
 )
 from .hopfield import (
     CapacityCurve,
@@ -69,6 +78,12 @@ __all__ = [
     "bump_profile",
     "moving_stimulus",
     "tracking_lag_theory",
+    # CANN with adaptation
+    "AdaptiveCANN1D",
+    "intrinsic_speed",
+    "travelling_wave_initial_state",
+    "tracking_phase_diagram",
+    "TrackingPhaseDiagram",
     # analysis
     "population_vector",
     "fit_bump",

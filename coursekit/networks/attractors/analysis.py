@@ -109,23 +109,30 @@ def tracking_lag(t, stim_pos, bump_pos, t_min: float = 0.0):
     return float(s[sel].mean()), float(s[sel].std()), s
 
 
-def classify_tracking(t, stim_pos, bump_pos, v_ext: float, t_min: float = 0.0, a: float = 0.5,
-                      speed_tol: float = 0.05, osc_tol: float = 0.02) -> str:
-    """Tracking regime of a bump following a stimulus moving at ``v_ext`` (Mi et al. 2014, Fig. 3).
+def classify_tracking(t, stim_pos, bump_pos, t_min: float = 0.0, a: float = 0.5,
+                      osc_tol: float = 0.02) -> str:
+    """Tracking regime of a bump following a moving stimulus (Mi et al. 2014, Fig. 3).
 
-    * travelling wave: the bump does not lock to the stimulus -- its mean speed
-      differs from v_ext by more than ``speed_tol`` (relative) or the lag
-      grows beyond pi/2;
-    * oscillatory tracking: locked on average, but the lag oscillates with a
-      standard deviation above ``osc_tol * a``... relative to the width a;
+    Over t >= t_min, with the lag s(t) = stimulus - bump followed continuously
+    (unwrapped, so a bump that laps the stimulus accumulates 2 pi):
+
+    * travelling wave: the bump is not locked -- s drifts by more than pi;
+    * oscillatory tracking: locked, but s oscillates with a standard deviation
+      above ``osc_tol * a`` (a: the kernel width, rad);
     * smooth tracking: locked with a (nearly) constant lag.
+
+    The sampling must be fine enough that the bump moves less than pi between
+    samples relative to the stimulus.
     """
-    _checks.positive("a", a, "rad")
-    mean, std, s = tracking_lag(t, stim_pos, bump_pos, t_min)
-    v = bump_speed(t, bump_pos, t_min)
-    scale = max(abs(v_ext), 1e-12)
-    if abs(v - v_ext) > speed_tol * scale or np.any(np.abs(s[np.asarray(t) >= t_min]) > math.pi / 2):
+    a = _checks.positive("a", a, "rad")
+    osc_tol = _checks.positive("osc_tol", osc_tol)
+    t = np.asarray(t, dtype=np.float64)
+    sel = t >= t_min
+    if sel.sum() < 2:
+        raise ValueError(f"t_min must leave at least 2 samples, got t_min={t_min} with t[-1]={t[-1]}")
+    s = np.unwrap(_wrap(np.asarray(stim_pos) - np.asarray(bump_pos))[sel])
+    if s.max() - s.min() > math.pi:
         return TRAVELLING_WAVE
-    if std > osc_tol * a:
+    if s.std() > osc_tol * a:
         return OSCILLATORY_TRACKING
     return SMOOTH_TRACKING
