@@ -15,10 +15,11 @@ from .simulation import (  # noqa: E402
     NonFiniteStateError,
     Result,
     StabilityWarning,
+    UnknownStateError,
     simulate,
 )
 
 __all__ = [
-    "simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError",
+    "simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError", "UnknownStateError",
     "neurons", "inputs", "solvers", "set_jit", "__version__",
 ]

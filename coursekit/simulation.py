@@ -27,6 +27,13 @@ class NonFiniteStateError(FloatingPointError):
     """A state variable became NaN or infinite during a simulation."""
 
 
+class UnknownStateError(KeyError, ValueError):
+    """A state-variable name the model does not have."""
+
+    def __str__(self):  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class Result:
     """The outcome of :func:`simulate`.
 
@@ -68,7 +75,9 @@ class Result:
 
     def __getitem__(self, name):
         if name not in self.state_names:
-            raise KeyError(f"no state variable {name!r}; state variables: {', '.join(self.state_names)}")
+            raise UnknownStateError(
+                f"no state variable {name!r}; state variables: {', '.join(self.state_names)}"
+            )
         return self._Y[:, self.state_names.index(name)]
 
     def __dir__(self):
@@ -137,10 +146,13 @@ class CustomModel(Model):
     threshold, reset_value : float, optional
         With both, a spike is ``y[spike_index] >= threshold`` and resets it to
         ``reset_value`` (held for ``t_ref`` ms).
+    noise : sequence of float, optional
+        Constant noise amplitudes g (one per state variable) for
+        ``method="euler_maruyama"``: dy = rhs dt + g dW.
     """
 
     def __init__(self, rhs, state_names, params=(), y0=None, threshold=None, reset_value=None,
-                 spike_index=0, t_ref=0.0):
+                 spike_index=0, t_ref=0.0, noise=None):
         object.__setattr__(self, "_values", {})
         object.__setattr__(self, "_p", None)
         self.user_rhs = rhs
@@ -164,7 +176,15 @@ class CustomModel(Model):
         if threshold is not None:
             self.refractory_variable = self.state_names[self.spike_index]
             self.spike_variable = self.state_names[self.spike_index]
-        self.default_method = "rk4"
+        if noise is None:
+            self.noise = None
+        else:
+            g = np.asarray(noise, dtype=np.float64).ravel()
+            if g.size != len(self.state_names) or not np.all(np.isfinite(g)):
+                raise ValueError(f"noise must have {len(self.state_names)} finite amplitudes, got {noise!r}")
+            self.noise = g
+            self.stochastic = True
+        self.default_method = "euler_maruyama" if self.noise is not None else "rk4"
         self.default_dt = 0.01
 
     @property
@@ -219,6 +239,15 @@ def _no_diffusion(t, y, p, g):
         g[i] = 0.0
 
 
+def _constant_diffusion(values):
+    vals = tuple(float(v) for v in values)
+
+    def diffusion(t, y, p, g):
+        for i in range(len(vals)):
+            g[i] = vals[i]
+    return diffusion
+
+
 def _returning_adapter(f):
     def rhs(t, y, I, p, dydt):
         r = f(t, y, I, p)
@@ -244,14 +273,15 @@ def _custom_functions(model: CustomModel, compiled: bool):
         rs = _value_reset(model.spike_index, float(model.reset_value))
     else:
         ev, rs = _no_event, _no_reset
+    diff = _no_diffusion if model.noise is None else _constant_diffusion(model.noise)
     if not compiled:
         rhs = f if nargs == 5 else _returning_adapter(f)
-        return rhs, ev, rs, _no_diffusion
+        return rhs, ev, rs, diff
     import numba
 
     fj = numba.njit(f)
     rhs = fj if nargs == 5 else numba.njit(_returning_adapter(fj))
-    return rhs, numba.njit(ev), numba.njit(rs), numba.njit(_no_diffusion)
+    return rhs, numba.njit(ev), numba.njit(rs), numba.njit(diff)
 
 
 _dynamic_kernels = {}

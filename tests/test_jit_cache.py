@@ -1,0 +1,89 @@
+"""numba kernels: compiled once, cached on disk, loaded by a fresh process."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import coursekit as ck
+
+PROBE = textwrap.dedent("""
+    import json, sys, time
+    t0 = time.perf_counter()
+    import coursekit as ck
+    from coursekit.neurons import lif
+    t1 = time.perf_counter()
+    compiled_at_import = len(getattr(lif.rhs, "signatures", []))
+    res = ck.simulate(ck.neurons.LIF(), 100.0, dt=0.1, I=300.0)
+    hits = misses = 0
+    if ck._jit.jit_active():
+        from coursekit.solvers._codegen import kernel_module
+        k = kernel_module("coursekit.neurons.lif").run_fixed
+        hits, misses = sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values())
+    print(json.dumps({"hits": hits, "misses": misses,
+                      "spikes": int(res.n_spikes), "import_s": t1 - t0,
+                      "compiled_at_import": compiled_at_import,
+                      "jit": ck._jit.jit_active(), "cache": str(ck._jit.cache_root())}))
+""")
+
+
+def _run(env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}
+    env.update(env_extra)
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_fresh_process_loads_kernels_from_disk(tmp_path):
+    env = {"COURSEKIT_CACHE_DIR": str(tmp_path / "ck"), "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    first = _run(env)
+    second = _run(env)
+    assert first["misses"] >= 1  # compiled the first time
+    assert second["hits"] >= 1 and second["misses"] == 0  # loaded, not compiled
+    assert first["spikes"] == second["spikes"] > 0
+    assert second["compiled_at_import"] == 0  # importing coursekit compiles nothing
+    assert second["cache"].startswith(str(tmp_path / "ck"))
+
+
+def test_unwritable_cache_dir_falls_back(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    env = {"COURSEKIT_CACHE_DIR": str(blocker / "cache"), "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+           "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    info = _run(env)
+    assert info["spikes"] > 0
+    assert info["cache"].startswith(str(tmp_path / "xdg"))
+
+
+def test_jit_off_by_environment(tmp_path):
+    info = _run({"COURSEKIT_DISABLE_JIT": "1", "COURSEKIT_CACHE_DIR": str(tmp_path)})
+    assert info["jit"] is False and info["spikes"] > 0
+
+
+def test_set_jit_runs_plain_python_with_same_result():
+    m = ck.neurons.AdEx()
+    a = ck.simulate(m, 50.0, dt=0.05, I=200.0)
+    ck.set_jit(False)
+    try:
+        b = ck.simulate(m, 50.0, dt=0.05, I=200.0)
+    finally:
+        ck.set_jit(True)
+    np.testing.assert_allclose(a.y, b.y, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(a.spike_times, b.spike_times, rtol=1e-10)
+
+
+def test_numba_cache_dir_moved_when_package_dir_read_only(monkeypatch, tmp_path):
+    import numba
+
+    from coursekit import _jit
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    monkeypatch.setattr(_jit, "_CACHE_ROOT", tmp_path)
+    real = _jit._writable
+    monkeypatch.setattr(_jit, "_writable", lambda p: False if p == _jit._PACKAGE_DIR / "__pycache__" else real(p))
+    _jit._ensure_numba_cache_dir()
+    assert numba.config.CACHE_DIR == str(tmp_path / "numba")
