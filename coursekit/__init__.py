@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from . import inputs, neurons, solvers  # noqa: E402  (light: nothing is compiled here)
 from ._jit import set_jit  # noqa: E402
+from .course.lookup import lookup  # noqa: E402
 from .simulation import (  # noqa: E402
     CustomModel,
     NonFiniteStateError,
@@ -21,5 +22,5 @@ from .simulation import (  # noqa: E402
 
 __all__ = [
     "simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError", "UnknownStateError",
-    "neurons", "inputs", "solvers", "set_jit", "__version__",
+    "neurons", "inputs", "solvers", "set_jit", "lookup", "__version__",
 ]
