@@ -52,32 +52,98 @@ def reset(y, p):
 
 diffusion = no_diffusion
 
-#: Patterns of Mihalas & Niebur (2009), Table 2 (parameters that differ from the
-#: defaults of their Table 1) with the stimulus used there.  Stimulus entries:
-#: ``I`` (pA) a constant/step current; see :func:`gif_stimulus` for the
-#: patterns that need a pulse protocol.
+#: Patterns of Mihalas & Niebur (2009), Fig. 1 A--T, with the parameters of
+#: their Table 1 (p. 711): only a, A1/C, A2/C and I_e/C change between the
+#: patterns; every other parameter keeps the defaults of :class:`GIF` (k1 = 200/s,
+#: k2 = 20/s, b = 10/s, R1 = 0, R2 = 1, E_L = V_r = -70 mV, Theta_inf = -50 mV,
+#: Theta_r = -60 mV, G/C = 50/s).  Units converted with C = 1 nF (module
+#: docstring): a in 1/ms = (a in 1/s)/1000; A_j and I in pA = 1000 x (V/s).
+#:
+#: Checked against: the table as transcribed in Detorakis, "[Re] A generalized
+#: linear integrate-and-fire neural model produces diverse spiking behaviors",
+#: ReScience (github.com/ReScience/ReScience-submission, article/detorakis-2017.md,
+#: Tables 4--6), which states its parameters are exactly those of the paper's
+#: Table 1; the paper's own table (PMC2954058) could not be retrieved as text
+#: here, so this row-by-row check is second-hand.  The pulse timings are NOT in
+#: the paper: Detorakis read them off Fig. 1 by eye, and so do we.
+#:
+#: Fixed here (the previous dict was typed from memory): class_1 needs
+#: I = 1000 x (1 + 1e-6) pA, just above rheobase (was 1000, exactly at it);
+#: basal_bistability has A2 = -100 pA (was missing); rebound_spike,
+#: rebound_burst, accommodation, threshold_variability, integrator,
+#: input_bistability, afterpotentials, basal_bistability, preferred_frequency
+#: and spike_latency are pulse protocols, not constant currents; class_2 starts
+#: at V = Theta = -30 mV (Detorakis Table 6; BrainPy sets Theta(0) = -30 mV).
+#:
+#: Secondary sources that disagree with the table: BrainPy's GIF example
+#: (brainmodels, Niebur_2009_GIF) runs the two hyperpolarization-induced
+#: patterns with a = 0 and Theta_inf = -120 mV instead of a = 30/s; its
+#: preferred-frequency pulses last 10 ms (5 ms in Detorakis); its integrator
+#: and threshold-variability timings differ by 5--10 ms.  Our
+#: threshold_variability uses 25 ms pulses throughout (Detorakis: 20 ms for the
+#: first pulse, 25 ms later): with BrainPy's 20 ms pulses no pulse fires.
+#:
+#: Entry keys besides parameters: ``I`` (pA, constant) or ``stimulus``
+#: (``[(amplitude pA, length ms), ...]`` from t = 0), ``duration`` (ms, the
+#: length of the paper's panel) and ``y0`` (initial state, where not the rest
+#: state).  :meth:`GIF.preset_protocol` turns them into ``simulate`` arguments.
 PRESETS = {
-    "tonic_spiking": dict(I=1500.0),
-    "class_1": dict(I=1000.0 + 0.0),
-    "spike_frequency_adaptation": dict(a=0.005, I=2000.0),
-    "phasic_spiking": dict(a=0.005, I=1500.0),
-    "accommodation": dict(a=0.005, I=1500.0),
-    "threshold_variability": dict(a=0.005, I=1500.0),
-    "rebound_spike": dict(a=0.005, I=-3500.0),
-    "class_2": dict(a=0.005, I=2000.0),
-    "integrator": dict(a=0.005, I=1500.0),
-    "input_bistability": dict(a=0.005, I=1500.0),
-    "hyperpolarization_induced_spiking": dict(a=0.03, I=-1000.0),
-    "hyperpolarization_induced_bursting": dict(a=0.03, A1=10000.0, A2=-600.0, I=-1000.0),
-    "tonic_bursting": dict(a=0.005, A1=10000.0, A2=-600.0, I=2000.0),
-    "phasic_bursting": dict(a=0.005, A1=10000.0, A2=-600.0, I=1500.0),
-    "rebound_burst": dict(a=0.005, A1=10000.0, A2=-600.0, I=-3500.0),
-    "mixed_mode": dict(a=0.005, A1=5000.0, A2=-300.0, I=2000.0),
-    "afterpotentials": dict(a=0.005, A1=5000.0, A2=-300.0, I=2000.0),
-    "basal_bistability": dict(A1=8000.0, I=5000.0),
-    "preferred_frequency": dict(a=0.005, A1=-3000.0, A2=500.0, I=5000.0),
-    "spike_latency": dict(a=-0.08, I=8000.0),
+    "tonic_spiking": dict(I=1500.0, duration=200.0),
+    "class_1": dict(I=1000.0 * (1.0 + 1e-6), duration=500.0),
+    "spike_frequency_adaptation": dict(a=0.005, I=2000.0, duration=200.0),
+    "phasic_spiking": dict(a=0.005, I=1500.0, duration=500.0),
+    "accommodation": dict(a=0.005, duration=1000.0, stimulus=[
+        (1500.0, 100.0), (0.0, 500.0), (500.0, 100.0), (1000.0, 100.0), (1500.0, 100.0), (0.0, 100.0)]),
+    "threshold_variability": dict(a=0.005, duration=400.0, stimulus=[
+        (1500.0, 25.0), (0.0, 175.0), (-1500.0, 25.0), (0.0, 25.0), (1500.0, 25.0), (0.0, 125.0)]),
+    "rebound_spike": dict(a=0.005, duration=1000.0, stimulus=[(0.0, 50.0), (-3500.0, 750.0), (0.0, 200.0)]),
+    "class_2": dict(a=0.005, I=2000.0 * (1.0 + 1e-6), duration=300.0, y0=(-30.0, -30.0, 0.0, 0.0)),
+    "integrator": dict(a=0.005, duration=400.0, stimulus=[
+        (1500.0, 20.0), (0.0, 10.0), (1500.0, 20.0), (0.0, 250.0),
+        (1500.0, 20.0), (0.0, 20.0), (1500.0, 20.0), (0.0, 40.0)]),
+    "input_bistability": dict(a=0.005, duration=1000.0, stimulus=[
+        (1500.0, 100.0), (1700.0, 400.0), (1500.0, 100.0), (1700.0, 400.0)]),
+    "hyperpolarization_induced_spiking": dict(a=0.03, I=-1000.0, duration=400.0),
+    "hyperpolarization_induced_bursting": dict(a=0.03, A1=10000.0, A2=-600.0, I=-1000.0, duration=400.0),
+    "tonic_bursting": dict(a=0.005, A1=10000.0, A2=-600.0, I=2000.0, duration=500.0),
+    "phasic_bursting": dict(a=0.005, A1=10000.0, A2=-600.0, I=1500.0, duration=500.0),
+    "rebound_burst": dict(a=0.005, A1=10000.0, A2=-600.0, duration=1000.0, stimulus=[
+        (0.0, 100.0), (-3500.0, 500.0), (0.0, 400.0)]),
+    "mixed_mode": dict(a=0.005, A1=5000.0, A2=-300.0, I=2000.0, duration=500.0),
+    "afterpotentials": dict(a=0.005, A1=5000.0, A2=-300.0, duration=200.0, stimulus=[(2000.0, 15.0), (0.0, 185.0)]),
+    "basal_bistability": dict(A1=8000.0, A2=-100.0, duration=200.0, stimulus=[
+        (5000.0, 10.0), (0.0, 90.0), (5000.0, 10.0), (0.0, 90.0)]),
+    "preferred_frequency": dict(a=0.005, A1=-3000.0, A2=500.0, duration=800.0, stimulus=[
+        (5000.0, 5.0), (0.0, 5.0), (4000.0, 5.0), (0.0, 385.0),
+        (5000.0, 5.0), (0.0, 45.0), (4000.0, 5.0), (0.0, 345.0)]),
+    "spike_latency": dict(a=-0.08, duration=50.0, stimulus=[(8000.0, 2.0), (0.0, 48.0)]),
 }
+
+#: keys of a PRESETS entry that describe the protocol, not the model
+PROTOCOL_KEYS = ("I", "stimulus", "duration", "y0")
+
+
+def protocol(entry: dict) -> dict:
+    """``simulate`` keyword arguments (duration, I, y0) for one PRESETS-style entry.
+
+    ``stimulus`` segments become a piecewise-constant :class:`coursekit.inputs.Input`
+    (sum of steps); a bare ``I`` a constant.  Shared by the AdEx and Izhikevich presets.
+    """
+    from ..inputs import constant, step
+
+    out = {"duration": float(entry["duration"])}
+    if "stimulus" in entry:
+        inp, t0 = constant(0.0), 0.0
+        for amplitude, length in entry["stimulus"]:
+            if amplitude != 0.0:
+                inp = inp + step(amplitude, t0, t0 + length)
+            t0 += length
+        out["I"] = inp
+    else:
+        out["I"] = constant(entry.get("I", 0.0))
+    if "y0" in entry:
+        out["y0"] = np.array(entry["y0"], dtype=np.float64)
+    return out
 
 
 class GIF(Model):
@@ -140,12 +206,25 @@ class GIF(Model):
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "GIF":
-        """A firing pattern of Mihalas & Niebur (2009); its current is ``GIF.presets[name]['I']``."""
+        """A firing pattern of Mihalas & Niebur (2009), Fig. 1; see :data:`PRESETS`.
+
+        Its stimulus is :meth:`preset_protocol` (the patterns need pulses, not one current).
+        """
         if name not in PRESETS:
             raise ValueError(f"unknown GIF preset {name!r}; choose one of {', '.join(PRESETS)}")
-        params = {k: v for k, v in PRESETS[name].items() if k != "I"}
+        params = {k: v for k, v in PRESETS[name].items() if k not in PROTOCOL_KEYS}
         params.update(overrides)
         return cls(**params)
+
+    @classmethod
+    def preset_protocol(cls, name: str) -> dict:
+        """The stimulus protocol of a preset as ``simulate`` keywords: duration (ms), I (pA), y0.
+
+            >>> res = simulate(GIF.preset("rebound_spike"), **GIF.preset_protocol("rebound_spike"))
+        """
+        if name not in PRESETS:
+            raise ValueError(f"unknown GIF preset {name!r}; choose one of {', '.join(PRESETS)}")
+        return protocol(PRESETS[name])
 
     def initial_state(self):
         return np.array([self.V_rest, self.theta_inf, 0.0, 0.0])
