@@ -6,6 +6,9 @@ plotting helpers in ``coursekit.plotting.attractors`` all call that one function
 
 * ``hopfield`` -- Amari-Hopfield network (Hopfield 1982): Hebbian weights,
   synchronous / asynchronous updates, energy, capacity curve (alpha_c ~= 0.138).
+* ``modern_hopfield`` -- two-layer modern Hopfield network (Krotov & Hopfield
+  2021) with Lagrangian activations: softmax (Ramsauer et al. 2021) and
+  polynomial dense associative memory (Krotov & Hopfield 2016).
 * ``cann`` -- 1-D continuous attractor network on a ring (Wu, Hamaguchi & Amari
   2008): analytic bump and k_c, simulation, tracking-lag theory.
 * ``cann_adaptation`` -- CANN with spike-frequency adaptation (Mi, Fung, Wong &
@@ -54,6 +57,19 @@ from .hopfield import (
     random_patterns,
     run_hopfield,
 )
+from .modern_hopfield import (
+    LogCoshLagrangian,
+    LogSumExpLagrangian,
+    ModernHopfield,
+    ModernHopfieldResult,
+    PolynomialLagrangian,
+    QuadraticLagrangian,
+    energy_rate,
+    modern_hopfield_energy,
+    modern_hopfield_rhs,
+    simulate_modern_hopfield,
+    softmax_update,
+)
 
 __all__ = [
     # Hopfield
@@ -68,6 +84,18 @@ __all__ = [
     "capacity_curve",
     "estimate_capacity",
     "CapacityCurve",
+    # modern Hopfield
+    "ModernHopfield",
+    "ModernHopfieldResult",
+    "modern_hopfield_rhs",
+    "modern_hopfield_energy",
+    "energy_rate",
+    "simulate_modern_hopfield",
+    "softmax_update",
+    "QuadraticLagrangian",
+    "LogCoshLagrangian",
+    "LogSumExpLagrangian",
+    "PolynomialLagrangian",
     # CANN
     "CANN1D",
     "CANNResult",
