@@ -13,6 +13,7 @@ plotting helpers in ``coursekit.plotting.attractors`` all call that one function
   2008): analytic bump and k_c, simulation, tracking-lag theory.
 * ``cann_adaptation`` -- CANN with spike-frequency adaptation (Mi, Fung, Wong &
   Wu 2014): travelling waves, intrinsic speed, tracking regimes, anticipation.
+* ``cann2d`` -- the CANN on a torus, for place-/grid-cell style demos.
 * ``analysis`` -- decoding (population vector), bump fits, speeds, tracking regimes.
 """
 from .analysis import (
@@ -36,6 +37,14 @@ from .cann import (
     simulate_cann,
     stationary_bump,
     tracking_lag_theory,
+)
+from .cann2d import (
+    CANN2D,
+    CANN2DResult,
+    bump_profile_2d,
+    population_vector_2d,
+    simulate_cann2d,
+    stationary_bump_2d,
 )
 from .cann_adaptation import (
     AdaptiveCANN1D,
@@ -106,6 +115,13 @@ __all__ = [
     "bump_profile",
     "moving_stimulus",
     "tracking_lag_theory",
+    # 2-D CANN
+    "CANN2D",
+    "CANN2DResult",
+    "simulate_cann2d",
+    "stationary_bump_2d",
+    "bump_profile_2d",
+    "population_vector_2d",
     # CANN with adaptation
     "AdaptiveCANN1D",
     "intrinsic_speed",
