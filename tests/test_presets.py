@@ -109,7 +109,9 @@ def test_adex_irregular():
     st = spikes(AdEx, "irregular")
     assert is_irregular(st, 500.0), (isi_cv(st, 500.0), periodicity_error(st, t_start=500.0))
     # negative controls: periodic bursting (also high CV) and tonic firing
-    assert not is_irregular(spikes(AdEx, "bursting"), 200.0)
+    burst = ck.simulate(AdEx.preset("bursting"), 2000.0, I=AdEx.presets["bursting"]["I"], **_RUN[AdEx]).spike_times
+    assert periodicity_error(burst, t_start=500.0) < 0.01 and isi_cv(burst, 500.0) > 0.3  # periodic, yet high CV
+    assert not is_irregular(burst, 500.0)
     assert not is_irregular(spikes(AdEx, "tonic"), 0.0)
 
 
