@@ -40,7 +40,7 @@ def test_kernel_with_adaptation_matches_plain_numpy():
 
 
 def test_travelling_wave_exactly_above_m_c():
-    """Mi et al. (2014), eq. 6: the bump travels spontaneously iff m > tau / tau_v (= 0.02 here)."""
+    """Mi et al. (2014): the bump travels spontaneously iff m > tau / tau_v (= 0.02 here)."""
     below = AdaptiveCANN1D(N=256, m=0.9 * 0.02)
     above = AdaptiveCANN1D(N=256, m=1.1 * 0.02)
     assert below.m_c == pytest.approx(0.02)
@@ -49,7 +49,7 @@ def test_travelling_wave_exactly_above_m_c():
 
 
 def test_wave_speed_against_v_int():
-    """v_int of Mi et al. (2014, eq. 7) comes from a Gaussian-ansatz approximation.
+    """v_int of Mi et al. (2014) comes from a Gaussian-ansatz approximation.
 
     Measured / v_int = 0.714 (m = 1.1 m_c), 0.764 (2.5 m_c), 0.762 (5 m_c): the
     formula has the right dependence on m (the ratio varies by < 7 %) but

@@ -50,7 +50,7 @@ def test_energy_decreases_along_trajectories(L_v, L_h):
     scale = np.abs(res.energy).max()
     assert res.energy[-1] < res.energy[0] - 1e-3 * scale
     assert np.all(np.diff(res.energy) <= 1e-9 * scale)
-    # dE/dt of eq. 3 equals the slope of E(t) along the trajectory
+    # dE/dt = -tau_f vdot H_v vdot - tau_h hdot H_h hdot equals the slope of E(t) along the trajectory
     dEdt = np.gradient(res.energy, res.t)
     for i in (50, 200, 600):
         rate = energy_rate(model, res.v[i], res.h[i], I)

@@ -1,7 +1,7 @@
 """Continuous attractor neural network (CANN) on a ring.
 
 Model (Amari 1977, Biol. Cybern. 27:77; Wu, Amari & Nakahara 2002, Neural
-Comput. 14:999; Wu, Hamaguchi & Amari 2008, Neural Comput. 20:994, eqs. 1-3;
+Comput. 14:999; Wu, Hamaguchi & Amari 2008, Neural Comput. 20:994, sec. 2;
 course notes, section "Continuous Attractor neural network (CANN)")::
 
     tau dU(x,t)/dt = -U(x,t) + rho int J(x - x') r(x',t) dx' + I_ext(x,t)
@@ -11,10 +11,10 @@ course notes, section "Continuous Attractor neural network (CANN)")::
 on x in (-pi, pi] with periodic distance, rho = N / (2 pi) neurons per radian.
 We use ``[U]_+^2`` in r (a firing rate cannot be negative); for the plain CANN
 with non-negative input and initial state U never goes negative, so this is the
-same model.  The external input is the Gaussian of Wu et al. (2008, eq. 17)
+same model.  The external input is the Gaussian of Wu et al. (2008)
 ``I_ext = A exp(-(x - z0)^2 / (4 a^2))``.
 
-Stationary bump (derived here; Wu et al. 2008, eqs. 5-8).  Try
+Stationary bump (derived here; it reproduces Wu et al. 2008, sec. 2).  Try
 U = U0 exp(-x^2/(4 a^2)).  Then U^2 = U0^2 exp(-x^2/(2 a^2)) and
 int U^2 dx = sqrt(2 pi) a U0^2, so r = r0 exp(-x^2/(2 a^2)) with
 
@@ -32,8 +32,11 @@ closes with U0 = rho J0 r0 / sqrt 2.  Eliminating r0,
 real only for k <= k_c: above k_c no bump exists and activity decays to 0
 (the larger root is the stable bump, the smaller one the unstable threshold).
 Where the notes differ: they write r with exp(-x^2/(4a^2)) -- the rate is the
-*square* of U, so its exponent is x^2/(2a^2) (r is narrower by sqrt 2); their
-U = A rho J / sqrt 2 exp(...) with A = r0 is right only with this r0.
+*square* of U, so its exponent is x^2/(2a^2) (r is narrower by sqrt 2).  Their
+U = (A rho J / sqrt 2) exp(-x^2/(4a^2)) with A = r0 holds only with this r; with
+their r (exponent x^2/(4a^2)) the convolution would give the prefactor
+rho J0 r0 sqrt(2/3) and a different width, so the pair as printed is not a
+solution.  The notes do not give U0, r0 themselves; they are derived above.
 
 Tracking lag (Fung, Wong & Wu 2010, Neural Comput. 22:752; Wu et al. 2008,
 sec. 4).  Project the dynamics on the motion mode dU/dz ~ (x - z)
@@ -71,7 +74,7 @@ __all__ = [
 
 
 def critical_inhibition(J0: float, a: float, rho: float) -> float:
-    """k_c = rho J0^2 / (8 sqrt(2 pi) a): no stationary bump exists for k > k_c (Wu et al. 2008, eq. 8)."""
+    """k_c = rho J0^2 / (8 sqrt(2 pi) a): no stationary bump exists for k > k_c (Wu et al. 2008, sec. 2)."""
     J0 = _checks.positive("J0", J0)
     a = _checks.positive("a", a, "rad")
     rho = _checks.positive("rho", rho, "neurons/rad")

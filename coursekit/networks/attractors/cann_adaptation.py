@@ -1,6 +1,6 @@
 """CANN with spike-frequency adaptation (SFA): travelling waves and anticipative tracking.
 
-Model (Mi, Fung, Wong & Wu 2014, NIPS 27, eqs. 1-4; course notes, section
+Model (Mi, Fung, Wong & Wu 2014, NIPS 27, sec. 2; course notes, section
 "Adaptive Continuous Attractor Neural Network")::
 
     tau   dU(x,t)/dt = -U + rho int J(x - x') r(x',t) dx' - V + I_ext
@@ -10,12 +10,12 @@ with r and J those of the plain CANN (``coursekit.networks.attractors.cann``).
 The notes drop tau on the left of the U equation; the paper has it.  V is a
 slow (tau_v >> tau) negative feedback of strength m.  The static bump is
 destabilised and a travelling wave appears when m > tau / tau_v (Mi et al.
-2014, eq. 6); its intrinsic speed, from a Gaussian-ansatz (first-order
+2014, sec. 3); its intrinsic speed, from a Gaussian-ansatz (first-order
 perturbative) projection, is
 
     v_int = (2 a / tau_v) sqrt( m tau_v / tau - sqrt(m tau_v / tau) )
 
-(Mi et al. 2014, eq. 7; the notes' formula).  It is an approximation: the
+(Mi et al. 2014, sec. 3; the notes' formula).  It is an approximation: the
 moving bump is not exactly Gaussian, and ``intrinsic_speed`` is compared with
 simulations in the tests and the report.  A moving stimulus of strength A and
 speed v_ext is followed in one of three regimes (Mi et al. 2014, Fig. 3):
@@ -74,7 +74,7 @@ class AdaptiveCANN1D(CANN1D):
 def intrinsic_speed(model: AdaptiveCANN1D) -> float:
     """v_int = (2a/tau_v) sqrt(m tau_v/tau - sqrt(m tau_v/tau)) (rad/ms) for m > tau/tau_v, else 0.
 
-    Mi, Fung, Wong & Wu (2014), eq. 7; a first-order (Gaussian-ansatz)
+    Mi, Fung, Wong & Wu (2014), sec. 3, and the course notes; a first-order (Gaussian-ansatz)
     approximation of the travelling-wave speed.
     """
     q = model.m * model.tau_v / model.tau

@@ -1,6 +1,6 @@
 """Amari-Hopfield network: binary units, Hebbian weights, energy, capacity.
 
-Equations (Hopfield 1982, PNAS 79:2554, eqs. 1-7; Amari 1972, IEEE Trans. Comput.
+Equations (Hopfield 1982, PNAS 79:2554; Amari 1972, IEEE Trans. Comput.
 C-21:1197; course notes, section 连续吸引子网络模型 / Amari-Hopfield Network)::
 
     S_i(t+1) = sign( sum_j w_ij S_j(t) - theta_i )                  (update)
@@ -88,7 +88,7 @@ def random_patterns(P: int, N: int, seed=None, rng=None) -> np.ndarray:
 
 
 def hebbian_weights(patterns) -> np.ndarray:
-    """Hebbian weights w_ij = (1/N) sum_mu xi_i^mu xi_j^mu, w_ii = 0 (Hopfield 1982, eq. 2).
+    """Hebbian weights w_ij = (1/N) sum_mu xi_i^mu xi_j^mu, w_ii = 0 (Hopfield 1982).
 
     Parameters
     ----------
@@ -107,7 +107,7 @@ def hebbian_weights(patterns) -> np.ndarray:
 
 
 def hopfield_energy(S, W, theta=0.0) -> np.ndarray:
-    """E = -1/2 S^T W S + theta^T S (Hopfield 1982, eq. 7); S may be (N,) or a batch (n, N)."""
+    """E = -1/2 S^T W S + theta^T S (Hopfield 1982); S may be (N,) or a batch (n, N)."""
     w = _as_weights(W)
     s = np.asarray(S, dtype=np.float64)
     th = _as_theta(theta, w.shape[0])

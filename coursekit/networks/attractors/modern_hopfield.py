@@ -1,7 +1,7 @@
 """Modern Hopfield network with a hidden layer (Krotov & Hopfield 2021).
 
 Model (Krotov & Hopfield 2021, "Large associative memory problem in
-neurobiology and machine learning", ICLR, eqs. 1-4; course notes, section
+neurobiology and machine learning", ICLR, sec. 2; course notes, section
 "Modern Hopfield Network with Hidden Layer")::
 
     tau_f dv_i/dt = sum_mu xi_{i mu} f_mu - v_i + I_i,     f_mu = dL_h/dh_mu
@@ -21,7 +21,7 @@ Lagrangians (each a small object with value, gradient and Hessian form):
 * ``LogSumExpLagrangian(beta)``: L_h = (1/beta) log sum_mu exp(beta h_mu),
   f = softmax(beta h).  With L_v = sum v^2/2 (g = v) and tau_h -> 0 the fixed
   points are v = xi^T softmax(beta xi v) + I: the "modern Hopfield" / attention
-  update of Ramsauer et al. (2021, ICLR, eq. 3) -- Krotov & Hopfield's model B.
+  update of Ramsauer et al. (2021, ICLR) -- Krotov & Hopfield's model B.
 * ``PolynomialLagrangian(n, scale)``: L_h = sum |h|^n / (n scale^(n-1)),
   f = sign(h) |h / scale|^(n-1): the dense associative memory of Krotov &
   Hopfield (2016, NeurIPS) -- model A; n = 2 is the classical network, n > 2
@@ -209,7 +209,7 @@ def _input(model, I):
 
 
 def modern_hopfield_rhs(model: ModernHopfield, v, h, I=None):
-    """(dv/dt, dh/dt) of Krotov & Hopfield (2021), eq. 1."""
+    """(dv/dt, dh/dt) of Krotov & Hopfield (2021), sec. 2."""
     I = _input(model, I)
     f = model.L_h.grad(h)
     g = model.L_v.grad(v)
@@ -219,7 +219,7 @@ def modern_hopfield_rhs(model: ModernHopfield, v, h, I=None):
 
 
 def modern_hopfield_energy(model: ModernHopfield, v, h, I=None) -> float:
-    """Energy E(v, h) of Krotov & Hopfield (2021), eq. 2."""
+    """Energy E(v, h) of Krotov & Hopfield (2021), sec. 2."""
     I = _input(model, I)
     f = model.L_h.grad(h)
     g = model.L_v.grad(v)
@@ -227,13 +227,13 @@ def modern_hopfield_energy(model: ModernHopfield, v, h, I=None) -> float:
 
 
 def energy_rate(model: ModernHopfield, v, h, I=None) -> float:
-    """dE/dt = -tau_f vdot^T H_v vdot - tau_h hdot^T H_h hdot <= 0 (Krotov & Hopfield 2021, eq. 3)."""
+    """dE/dt = -tau_f vdot^T H_v vdot - tau_h hdot^T H_h hdot <= 0 (Krotov & Hopfield 2021, sec. 2)."""
     dv, dh = modern_hopfield_rhs(model, v, h, I)
     return -model.tau_f * model.L_v.hessian_form(v, dv) - model.tau_h * model.L_h.hessian_form(h, dh)
 
 
 def softmax_update(xi, v, beta: float):
-    """One update v <- xi^T softmax(beta xi v) (Ramsauer et al. 2021, eq. 3); xi: (N_h, N_f)."""
+    """One update v <- xi^T softmax(beta xi v) (Ramsauer et al. 2021); xi: (N_h, N_f)."""
     beta = _checks.positive("beta", beta)
     return np.asarray(xi).T @ LogSumExpLagrangian(beta).grad(np.asarray(xi) @ np.asarray(v))
 
