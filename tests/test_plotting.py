@@ -7,7 +7,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-import coursekit as ck  # noqa: E402
 from coursekit import analysis as an  # noqa: E402
 from coursekit import plotting as pl  # noqa: E402
 from coursekit.neurons import FitzHughNagumo, LIF  # noqa: E402

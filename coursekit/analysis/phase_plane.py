@@ -27,7 +27,7 @@ eigenvalue with zero real part that is not a center is "non-hyperbolic".
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
