@@ -175,3 +175,14 @@ def test_custom_threshold_model():
     m = ck.CustomModel(lif, ["V"], y0=[0.0], threshold=1.0, reset_value=0.0)
     res = ck.simulate(m, 200.0, dt=0.001, I=2.0, method="rk4")
     assert res.isi().mean() == pytest.approx(10 * math.log(2), rel=1e-3)
+
+
+def test_adex_rk4_spike_step_does_not_pollute_adaptation():
+    # an rk4 stage beyond the cut-off would feed exp((V - V_T)/Delta_T) ~ 1e43 into
+    # w through a (V - V_rest); the spiking step is advanced with Euler instead
+    m = AdEx.preset("initial_burst")
+    a = ck.simulate(m, 500.0, dt=0.01, I=65.0, method="rk4")
+    b = ck.simulate(m, 500.0, dt=0.001, I=65.0, method="exponential_euler")
+    assert np.all(np.abs(a.w) < 100.0)
+    assert a.n_spikes == b.n_spikes
+    np.testing.assert_allclose(a.spike_times, b.spike_times, atol=0.05)

@@ -68,7 +68,6 @@ diffusion = no_diffusion
 #: E_L = -60 mV, a = -11 nS, tau_w = 130 ms, b = 30 pA, V_r = -48 mV,
 #: I = 160 pA; as in Brian2's examples/frompapers/Naud_et_al_2008), written
 #: as tau = C/g_L, R = 1/g_L.
-#: Simulate with method="exponential_euler" (or "euler"): see the AdEx docstring.
 PRESETS = {
     "tonic": dict(tau=20.0, a=0.0, tau_w=30.0, b=60.0, V_reset=-55.0, I=65.0, duration=500.0),
     "adapting": dict(tau=20.0, a=0.0, tau_w=100.0, b=5.0, V_reset=-55.0, I=65.0, duration=500.0),
@@ -113,10 +112,9 @@ class AdEx(Model):
 
     Use :meth:`preset` for the firing patterns of Naud et al. (2008).
 
-    With ``a != 0`` use ``method="exponential_euler"`` or ``"euler"``: in an
-    rk4 step across the spike the intermediate stages reach V ~ 1e43 mV (the
-    capped exponential), the w equation picks up a (V - V_rest) from them, and
-    after the reset w is ~ -1e36 pA: the neuron then fires in every step.
+    Any solver works: the step that contains a spike is advanced with Euler
+    to the spike time (see :mod:`coursekit.solvers._templates`), so no rk4 stage
+    evaluates the exponential far beyond the cut-off and feeds it into ``w``.
     """
 
     state_names = ("V", "w")
@@ -163,8 +161,7 @@ class AdEx(Model):
     def preset_protocol(cls, name: str) -> dict:
         """The stimulus of a preset as ``simulate`` keywords: duration (ms) and I (pA).
 
-            >>> res = simulate(AdEx.preset("bursting"), **AdEx.preset_protocol("bursting"),
-            ...                method="exponential_euler")
+            >>> res = simulate(AdEx.preset("bursting"), **AdEx.preset_protocol("bursting"))
         """
         from .gif import protocol
 

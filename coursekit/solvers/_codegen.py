@@ -33,14 +33,45 @@ def _constants() -> list[str]:
     )
 
 
+_FIXED_METHODS = {
+    "EULER": _templates.EULER,
+    "HEUN": _templates.HEUN,
+    "RK4": _templates.RK4,
+    "EXP_EULER": _templates.EXP_EULER,
+    "EULER_MARUYAMA": _templates.EULER_MARUYAMA,
+}
+
+
+def _strip_funcs(name: str) -> tuple[str, str]:
+    src = inspect.getsource(getattr(_templates, name))
+    head, rest = src.split("\n", 1)
+    if _FUNCS not in head:
+        raise RuntimeError(f"template {name} must take ({_FUNCS}...) first")
+    return head.replace(_FUNCS, "", 1), rest
+
+
 def _template_source() -> str:
+    """The kernels of the generated module.
+
+    ``run_fixed`` is emitted once per method with ``method`` a constant, so
+    LLVM drops the other methods' branches from the step loop; a plain-Python
+    ``run_fixed`` picks the variant.  numba compiles a variant on its first call
+    only, so a model used with one method compiles one kernel.
+    """
+    head, rest = _strip_funcs("run_fixed")
+    if ", method," not in head:
+        raise RuntimeError("run_fixed must take a method argument")
     parts = []
-    for name in _KERNEL_FUNCTIONS:
-        src = inspect.getsource(getattr(_templates, name))
-        head, rest = src.split("\n", 1)
-        if _FUNCS not in head:
-            raise RuntimeError(f"template {name} must take ({_FUNCS}...) first")
-        parts.append("@njit(cache=True)\n" + head.replace(_FUNCS, "", 1) + "\n" + rest)
+    for label, code in _FIXED_METHODS.items():
+        h = head.replace("def run_fixed(", f"def run_fixed_{label.lower()}(").replace(", method,", ",", 1)
+        parts.append(f"@njit(cache=True)\n{h}\n    method = {code}\n{rest}")
+    variants = ", ".join(f"{code}: run_fixed_{label.lower()}" for label, code in _FIXED_METHODS.items())
+    args = head[head.index("(") + 1: head.rindex(")")]
+    call = args.replace(", method,", ",", 1)
+    parts.append(f"_FIXED = {{{variants}}}\n\n\ndef run_fixed({args}):\n"
+                 f"    return _FIXED[method]({call})")
+    head, rest = _strip_funcs("run_rk45")
+    parts.append("@njit(cache=True)\n" + head + "\n" + rest)
     return "\n\n".join(parts)
 
 

@@ -42,6 +42,12 @@ NONFINITE = 1
 def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_ref, hold, dW, record_every):
     """Fixed-step integration with spike events, reset and refractoriness.
 
+    For models with a reset, the step that contains a spike is advanced with
+    Euler to the (interpolated) spike time, reset, and continued with Euler to
+    the step's end: a local error O(dt^2) per spike, as for any fixed-step
+    scheme with threshold events, and no evaluation of the model beyond its
+    cut-off.
+
     Returns ``(Y, spikes, status, bad_step, bad_var)`` where ``Y`` holds every
     ``record_every``-th state (row 0 is ``y0``) and ``spikes`` the interpolated
     spike times (ms).  ``status`` is ``NONFINITE`` if a state became NaN/inf, with
@@ -64,6 +70,8 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
     nspk = 0
     t_last = -np.inf
     held = 0.0
+    until_record = record_every
+    r = 0
     for k in range(nsteps):
         t = t0 + k * dt
         Ik = I[k]
@@ -125,6 +133,21 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
             y[hold] = held
         else:
             frac = event(t, dt, y_prev, y, p)
+            if frac >= 0.0 and hold >= 0:
+                # A model with a reset (integrate-and-fire family): redo the
+                # spiking step with Euler -- to the spike time, reset, then to
+                # the end of the step.  The stages of a higher-order method
+                # evaluate the model beyond its cut-off (AdEx/ExpIF: the
+                # exponential explodes there) and would carry that into the
+                # other variables (w); Euler only evaluates the step's start.
+                rhs(t, y_prev, Ik, p, k1)
+                for i in range(d):
+                    yt[i] = y_prev[i] + dt * k1[i]
+                frac = event(t, dt, y_prev, yt, p)
+                if frac < 0.0:
+                    frac = 1.0
+                for i in range(d):
+                    y[i] = y_prev[i] + frac * dt * k1[i]
             if frac >= 0.0:
                 ts = t + frac * dt
                 if nspk == spikes.shape[0]:
@@ -137,13 +160,20 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
                 t_last = ts
                 if hold >= 0:
                     held = y[hold]
+                    rest = (1.0 - frac) * dt
+                    if rest > 0.0:
+                        rhs(ts, y, Ik, p, k2)
+                        for i in range(d):
+                            y[i] = y[i] + rest * k2[i]
                     if t_new < t_last + t_ref:
                         y[hold] = held
         for i in range(d):
             if not math.isfinite(y[i]):
                 return Y[: k // record_every + 1], spikes[:nspk], NONFINITE, k + 1, i
-        if (k + 1) % record_every == 0:
-            r = (k + 1) // record_every
+        until_record -= 1
+        if until_record == 0:
+            until_record = record_every
+            r += 1
             for i in range(d):
                 Y[r, i] = y[i]
     return Y, spikes[:nspk], OK, 0, -1
