@@ -1,0 +1,113 @@
+"""Lecture helpers: the header comes from schedule.yaml, not from the notebook."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coursekit.course.lecture import course_map, erratum, header
+from coursekit.course.schedule import UnknownSessionError, load_schedule
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def modified_schedule(tmp_path, *replacements):
+    text = (ROOT / "schedule.yaml").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "schedule.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_header_of_the_real_schedule():
+    h = header("d2-am")
+    s = load_schedule().session("d2-am")
+    text = str(h)
+    for piece in (s.title_zh, s.title_en, s.teacher, "2025-08-18", "10:00–12:00", "Beijing time",
+                  "recording not yet available", "Hodgkin-Huxley", "乌贼巨轴突",
+                  "look up: `coursekit lookup Hodgkin-Huxley`"):
+        assert piece in text, piece
+    assert "Mon" in text and "周一" in text
+    for rendered in (h._repr_html_(), h._repr_markdown_()):
+        assert "陈啸宇" in rendered and "recording not yet available" in rendered
+        assert "coursekit lookup Hodgkin-Huxley" in rendered
+
+
+def test_header_follows_a_modified_schedule_via_env(tmp_path, monkeypatch):
+    path = modified_schedule(
+        tmp_path,
+        ("teacher: 陈啸宇", "teacher: 某老师"),
+        ('start: "10:00"\n    end: "12:00"\n    kind: lecture\n    title: {zh: Hodgkin-Huxley',
+         'start: "09:30"\n    end: "11:45"\n    kind: lecture\n    title: {zh: Hodgkin-Huxley'),
+        ("keywords:\n      zh: [HH 模型", "keywords:\n      zh: [霍奇金"),
+        ("en: [Hodgkin-Huxley, HH model", "en: [squid axon model, HH model"),
+    )
+    monkeypatch.setenv("COURSEKIT_SCHEDULE", str(path))
+    text = str(header("d2-am"))
+    assert "某老师" in text and "陈啸宇" not in text
+    assert "09:30–11:45" in text
+    assert "霍奇金" in text
+    # a keyword with a space is quoted for the shell
+    assert 'look up: `coursekit lookup "squid axon model"`' in text
+
+
+def test_header_with_recording_and_chapters(tmp_path):
+    path = modified_schedule(
+        tmp_path,
+        ('notebook: lectures/03_hodgkin_huxley_theory.ipynb\n    assignment: hodgkin_huxley\n'
+         '    recording: {url: "", chapters: []}',
+         'notebook: lectures/03_hodgkin_huxley_theory.ipynb\n    assignment: hodgkin_huxley\n'
+         '    recording:\n      url: "https://www.bilibili.com/video/BV1xx"\n      chapters:\n'
+         '        - {time: "00:00:00", title: "Equivalent circuit"}\n'
+         '        - {time: "00:41:05", title: "Gating variables"}'),
+    )
+    h = header("d2-am", schedule=path)
+    text = str(h)
+    assert "recording not yet available" not in text
+    assert "https://www.bilibili.com/video/BV1xx" in text
+    assert "00:41:05  Gating variables" in text
+    html = h._repr_html_()
+    assert "t=2465" in html  # chapter link starts playback at 41 min 5 s
+    assert "Equivalent circuit" in h._repr_markdown_()
+
+
+def test_header_unknown_session_suggests():
+    with pytest.raises(UnknownSessionError, match="unknown session id 'd2-an'.*did you mean"):
+        header("d2-an")
+
+
+def test_header_escapes_html(tmp_path):
+    path = modified_schedule(tmp_path, ("teacher: 陈啸宇", "teacher: \"<b>x</b>\""))
+    html = header("d2-am", schedule=path)._repr_html_()
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_erratum_box():
+    box = erratum("$\\beta_x$", "$\\beta_x x$", "a rate times an occupancy")
+    for rendered in (str(box), box._repr_markdown_(), box._repr_html_()):
+        assert "$\\beta_x x$" in rendered and "a rate times an occupancy" in rendered
+        assert "Erratum" in rendered
+    with pytest.raises(ValueError, match="why"):
+        erratum("a", "b", " ")
+
+
+def test_course_map_lists_notebook_sessions_in_order():
+    cm = course_map(highlight="d2-am")
+    ids = [r[0] for r in cm.rows()]
+    assert ids[:4] == ["d1-am", "d1-pm", "d2-am", "d2-pm"]
+    assert all(r[6].startswith("lectures/") for r in cm.rows())
+    assert "▶ 2025-08-18" in str(cm)
+    assert "lectures/04_hodgkin_huxley_programming.ipynb" in cm._repr_markdown_()
+    with pytest.raises(UnknownSessionError):
+        course_map(highlight="nope")
+
+
+def test_lecture_module_is_light():
+    code = ("import sys, coursekit.course.lecture as m; m.header('d1-am');"
+            "bad = [k for k in ('matplotlib', 'numba', 'scipy') if k in sys.modules]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    # coursekit/__init__ may bring numba and scipy (not our business here);
+    # the lecture helpers must never pull in matplotlib
+    assert "matplotlib" not in out.stdout
