@@ -1,0 +1,307 @@
+"""Network kernels, written once and generic over a neuron model's functions.
+
+``step_population`` advances one population of model M by one step, calling
+M's own ``rhs``/``event``/``reset`` per neuron; ``run_network`` is the time loop
+(synaptic delivery, populations, channel decay, event-driven spike propagation,
+plasticity, monitors).  Like :mod:`coursekit.solvers._templates`, this file is a
+template: :mod:`coursekit.networks._codegen` writes a module per set of neuron
+models in which the model functions are globals (inline-always numpy-error-model
+twins, see :mod:`._fastmath`), the literal sizes ``_D_`` (state variables) and
+``_NP_`` (parameters) are filled in, and ``_dispatch_step(...)`` becomes an
+``if`` chain over the models -- so the kernels are cached on disk.
+
+Synaptic input enters the membrane equation as the model's input current:
+``I = I_ext + sum_c g_c (E_c - V)`` (conductance channels) ``+ sum_c g_c``
+(current channels), evaluated as ``IS - GS * V`` with ``IS``/``GS`` summed per
+neuron before the update, so the model's ``rhs`` stays its one equation.
+
+Step k goes from t_k to t_{k+1}: (1) deliver the ring-buffer slot of step k;
+(2) sum channel inputs; (3) update neurons with g(t_k), detect spikes (at
+t_{k+1}); (4) decay channels to t_{k+1} (exactly); (5) plasticity traces decay
+to t_{k+1}; (6) propagate spikes into slot k + 1 + delay, with ``on_pre``
+weight updates; (7) ``on_post`` updates; (8) trace increments; (9) monitors.
+"""
+import math
+
+import numpy as np
+
+from coursekit.networks._fastmath import expm1v, stack_empty
+from coursekit.plasticity.stdp import on_post, on_pre
+
+EULER = 0
+HEUN = 1
+RK4 = 2
+EXP_EULER = 3
+
+NEURONS = 0
+POISSON = 1
+GENERATOR = 2
+
+EXPONENTIAL = 0
+DUAL = 1
+
+_H = 1.52587890625e-05  # 2**-16: secant step of exponential Euler (exact reciprocal)
+
+
+def step_population(rhs, event, reset, Y, yoff, n, gstart, p_in, method, t, dt, k, IS, GS,
+                    refr_until, hold, vidx, spiked, frac):
+    """Advance neurons [gstart, gstart + n) by one step (branch-free body)."""
+    p = stack_empty(_NP_)
+    for j in range(_NP_):
+        p[j] = p_in[j]
+    y0 = stack_empty(_D_)
+    y = stack_empty(_D_)
+    yt = stack_empty(_D_)
+    yr = stack_empty(_D_)
+    k1 = stack_empty(_D_)
+    k2 = stack_empty(_D_)
+    k3 = stack_empty(_D_)
+    k4 = stack_empty(_D_)
+    inv_h = 1.0 / _H
+    # views indexed by the loop counter only: numba then knows the index is
+    # non-negative and emits no wrap-around select, which would block vectorisation
+    Yv = Y[yoff:yoff + _D_ * n].reshape((_D_, n))
+    ISv = IS[gstart:gstart + n]
+    GSv = GS[gstart:gstart + n]
+    Rv = refr_until[gstart:gstart + n]
+    Sv = spiked[gstart:gstart + n]
+    for i in range(n):
+        for j in range(_D_):
+            y0[j] = Yv[j, i]
+        isum = ISv[i]
+        gsum = GSv[i]
+        I = isum - gsum * y0[_VIDX_]
+        if method == EXP_EULER:
+            rhs(t, y0, I, p, k1)
+            for j in range(_D_):
+                for m in range(_D_):
+                    yt[m] = y0[m]
+                yt[j] = y0[j] + _H
+                Ij = isum - gsum * yt[_VIDX_]
+                rhs(t, yt, Ij, p, k2)
+                B = (k2[j] - k1[j]) * inv_h
+                z = B * dt
+                phi = expm1v(z) / B
+                small = abs(z) < 1e-12
+                phi = dt * (1.0 + 0.5 * z) if small else phi
+                y[j] = y0[j] + phi * k1[j]
+        elif method == EULER:
+            rhs(t, y0, I, p, k1)
+            for j in range(_D_):
+                y[j] = y0[j] + dt * k1[j]
+        elif method == HEUN:
+            rhs(t, y0, I, p, k1)
+            for j in range(_D_):
+                yt[j] = y0[j] + dt * k1[j]
+            rhs(t + dt, yt, isum - gsum * yt[_VIDX_], p, k2)
+            for j in range(_D_):
+                y[j] = y0[j] + 0.5 * dt * (k1[j] + k2[j])
+        else:  # RK4, synaptic input re-evaluated at each stage's V
+            rhs(t, y0, I, p, k1)
+            for j in range(_D_):
+                yt[j] = y0[j] + 0.5 * dt * k1[j]
+            rhs(t + 0.5 * dt, yt, isum - gsum * yt[_VIDX_], p, k2)
+            for j in range(_D_):
+                yt[j] = y0[j] + 0.5 * dt * k2[j]
+            rhs(t + 0.5 * dt, yt, isum - gsum * yt[_VIDX_], p, k3)
+            for j in range(_D_):
+                yt[j] = y0[j] + dt * k3[j]
+            rhs(t + dt, yt, isum - gsum * yt[_VIDX_], p, k4)
+            for j in range(_D_):
+                y[j] = y0[j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+        # refractoriness, threshold and reset as selects (no branches)
+        refractory = k < Rv[i]
+        for j in range(_D_):
+            yr[j] = y[j]
+        reset(yr, p)
+        if _HOLD_ >= 0:
+            y[_HOLD_] = yr[_HOLD_] if refractory else y[_HOLD_]
+        fr = event(t, dt, y0, y, p)
+        fire = (fr >= 0.0) & (not refractory)
+        for j in range(_D_):
+            Yv[j, i] = yr[j] if fire else y[j]
+        Sv[i] = fire
+
+
+def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P, method_of, hold_of,
+                vidx_of, nref_of, Y, Iext, drive, prob, gen_step, gen_idx, gen_ptr,
+                ch_kind, ch_cond, ch_E, ch_decay, ch_rise, ch_kappa, G, H, RING, L, IS, GS,
+                refr_until, spiked, frac,
+                pr_pre_start, pr_pre_n, pr_post_start, pr_post_n, pr_ch, pr_delay, pr_dly_off,
+                pr_ptr_off, pr_syn_off, pr_plastic, pr_tpre_off, pr_tpost_off, pr_col_off, pr_colsyn_off,
+                indptr, indices, weights, dly, colptr, colsyn, colpre, PL, TR, tr_decay_pre, tr_decay_post,
+                spk_step, spk_idx, spk_frac, nspk, counts, rec_flat, R, rec_every, step_spk):
+    """Advance the network ``nsteps`` steps from step ``k0``; returns the
+    (possibly grown) spike buffers and their fill ``nspk``."""
+    npop = model_of.shape[0]
+    C = ch_kind.shape[0]
+    npro = pr_pre_start.shape[0]
+    M = rec_flat.shape[0]
+    for kk in range(nsteps):
+        k = k0 + kk
+        t = k * dt
+        slot = k % L
+        # (1) deliveries due at t_k, (2) channel input sums
+        for i in range(Ntot):
+            IS[i] = Iext[i]
+            GS[i] = 0.0
+        for c in range(C):
+            base = (c * L + slot) * Ntot
+            off = c * Ntot
+            if ch_kind[c] == EXPONENTIAL:
+                for i in range(Ntot):
+                    G[off + i] += RING[base + i]
+                    RING[base + i] = 0.0
+            else:
+                for i in range(Ntot):
+                    H[off + i] += RING[base + i]
+                    RING[base + i] = 0.0
+            if ch_cond[c] > 0.0:
+                E = ch_E[c]
+                for i in range(Ntot):
+                    GS[i] += G[off + i]
+                    IS[i] += G[off + i] * E
+            else:
+                for i in range(Ntot):
+                    IS[i] += G[off + i]
+        # (3) populations
+        ns = 0
+        ptr = gen_ptr[0]
+        for q in range(npop):
+            g0 = gstart[q]
+            n = pop_n[q]
+            kind = kind_of[q]
+            if kind == NEURONS:
+                dq = drive[kk, q]
+                if dq != 0.0:
+                    for i in range(n):
+                        IS[g0 + i] += dq
+                _dispatch_step(model_of[q], Y, yoff[q], n, g0, P[q], method_of[q], t, dt, k, IS, GS,
+                               refr_until, hold_of[q], vidx_of[q], spiked, frac)
+                nr = nref_of[q]
+                for i in range(n):
+                    if spiked[g0 + i]:
+                        refr_until[g0 + i] = k + nr
+                        step_spk[ns] = g0 + i
+                        ns += 1
+            elif kind == POISSON:
+                for i in range(n):
+                    if np.random.random() < prob[g0 + i]:
+                        frac[g0 + i] = 1.0
+                        step_spk[ns] = g0 + i
+                        ns += 1
+            else:  # GENERATOR: spikes given as (step, index), sorted by step
+                while ptr < gen_step.shape[0] and gen_step[ptr] < k:
+                    ptr += 1
+                while ptr < gen_step.shape[0] and gen_step[ptr] == k:
+                    gi = gen_idx[ptr]
+                    if gi >= g0 and gi < g0 + n:
+                        frac[gi] = 1.0
+                        step_spk[ns] = gi
+                        ns += 1
+                    ptr += 1
+        gen_ptr[0] = ptr
+        # (4) exact channel decay to t_{k+1}
+        for c in range(C):
+            off = c * Ntot
+            ed = ch_decay[c]
+            if ch_kind[c] == EXPONENTIAL:
+                for i in range(Ntot):
+                    G[off + i] *= ed
+            else:
+                er = ch_rise[c]
+                kap = ch_kappa[c]
+                for i in range(Ntot):
+                    G[off + i] = G[off + i] * ed + H[off + i] * kap
+                    H[off + i] *= er
+        # record spikes and rates
+        if nspk + ns > spk_step.shape[0]:
+            cap = 2 * spk_step.shape[0] + ns
+            a = np.empty(cap, np.int64)
+            b = np.empty(cap, np.int64)
+            f = np.empty(cap, np.float64)
+            a[:nspk] = spk_step[:nspk]
+            b[:nspk] = spk_idx[:nspk]
+            f[:nspk] = spk_frac[:nspk]
+            spk_step = a
+            spk_idx = b
+            spk_frac = f
+        for s in range(ns):
+            gi = step_spk[s]
+            spk_step[nspk] = k
+            spk_idx[nspk] = gi
+            spk_frac[nspk] = frac[gi]
+            nspk += 1
+        q = 0
+        for s in range(ns):
+            gi = step_spk[s]
+            while gi >= gstart[q] + pop_n[q]:
+                q += 1
+            counts[kk, q] += 1
+        # (5) plasticity traces decay to t_{k+1}
+        for pr in range(npro):
+            if pr_plastic[pr] >= 0:
+                dpre = tr_decay_pre[pr]
+                dpost = tr_decay_post[pr]
+                o = pr_tpre_off[pr]
+                for j in range(pr_pre_n[pr]):
+                    TR[o + j] *= dpre
+                o = pr_tpost_off[pr]
+                for j in range(pr_post_n[pr]):
+                    TR[o + j] *= dpost
+        # (6) event-driven propagation (and on_pre)
+        for pr in range(npro):
+            a0 = pr_pre_start[pr]
+            a1 = a0 + pr_pre_n[pr]
+            ch = pr_ch[pr]
+            pl = pr_plastic[pr]
+            po = pr_post_start[pr]
+            for s in range(ns):
+                j = step_spk[s]
+                if j < a0 or j >= a1:
+                    continue
+                row = pr_ptr_off[pr] + (j - a0)
+                so = pr_syn_off[pr]
+                doff = pr_dly_off[pr]
+                for e in range(indptr[row], indptr[row + 1]):
+                    syn = so + e
+                    post = indices[syn]
+                    d = pr_delay[pr] if doff < 0 else dly[doff + e]
+                    sl = (k + 1 + d) % L
+                    RING[(ch * L + sl) * Ntot + post] += weights[syn]
+                    if pl >= 0:
+                        weights[syn] = on_pre(weights[syn], TR[pr_tpost_off[pr] + post - po], PL[pl])
+        # (7) on_post
+        for pr in range(npro):
+            pl = pr_plastic[pr]
+            if pl < 0:
+                continue
+            b0 = pr_post_start[pr]
+            b1 = b0 + pr_post_n[pr]
+            for s in range(ns):
+                i = step_spk[s]
+                if i < b0 or i >= b1:
+                    continue
+                cr = pr_col_off[pr] + (i - b0)
+                co = pr_colsyn_off[pr]
+                for e in range(colptr[cr], colptr[cr + 1]):
+                    syn = colsyn[co + e]
+                    weights[syn] = on_post(weights[syn], TR[pr_tpre_off[pr] + colpre[co + e]], PL[pl])
+        # (8) trace increments
+        for pr in range(npro):
+            if pr_plastic[pr] < 0:
+                continue
+            a0 = pr_pre_start[pr]
+            b0 = pr_post_start[pr]
+            for s in range(ns):
+                j = step_spk[s]
+                if j >= a0 and j < a0 + pr_pre_n[pr]:
+                    TR[pr_tpre_off[pr] + j - a0] += 1.0
+                if j >= b0 and j < b0 + pr_post_n[pr]:
+                    TR[pr_tpost_off[pr] + j - b0] += 1.0
+        # (9) state monitors, sampled at t_{k+1}
+        if M > 0 and (kk + 1) % rec_every == 0:
+            r = (kk + 1) // rec_every - 1
+            for m in range(M):
+                R[r, m] = Y[rec_flat[m]]
+    return spk_step, spk_idx, spk_frac, nspk
