@@ -317,9 +317,25 @@ def _input_samples(I, t_grid: np.ndarray, nsteps: int, rng) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
+_STABILITY_CACHE: dict = {}
+
+
 def _check_stability(model, method: Method, dt: float, I0: float):
     if not method.stability_poly or isinstance(model, CustomModel):
         return
+    key = (type(model), model.param_array().tobytes(), method.name, dt, I0)
+    if key in _STABILITY_CACHE:
+        message = _STABILITY_CACHE[key]
+    else:
+        message = _stability_message(model, method, dt, I0)
+        if len(_STABILITY_CACHE) > 4096:
+            _STABILITY_CACHE.clear()
+        _STABILITY_CACHE[key] = message
+    if message:
+        warnings.warn(message, StabilityWarning, stacklevel=3)
+
+
+def _stability_message(model, method: Method, dt: float, I0: float) -> str | None:
     worst = (math.inf, None, None)
     for y in model.stability_probe_states(I0):
         try:
@@ -335,14 +351,12 @@ def _check_stability(model, method: Method, dt: float, I0: float):
     if dt > bound:
         fastest = 1.0 / np.max(np.abs(lam.real))
         where = ", ".join(f"{n}={v:.3g}" for n, v in zip(model.state_names, y))
-        warnings.warn(
+        return (
             f"dt = {dt:g} ms is above the stability bound of method {method.name!r} for "
             f"{type(model).__name__}: dt < {bound:.3g} ms (fastest time constant {fastest:.3g} ms, at {where}). "
-            f"The solution may oscillate or blow up: use a smaller dt"
-            + (" or method='exponential_euler'." if method.name != "rk4" else " or method='exponential_euler'."),
-            StabilityWarning,
-            stacklevel=3,
+            "The solution may oscillate or blow up: use a smaller dt or method='exponential_euler'."
         )
+    return None
 
 
 def simulate(model, duration: float, dt: float | None = None, I=0.0, method: str | None = None,

@@ -119,6 +119,10 @@ def time_constants(V, phi=1.0):
     return 1 / (phi * (am + bm)), 1 / (phi * (ah + bh)), 1 / (phi * (an + bn))
 
 
+#: resting states already computed, by kernel-parameter bytes (bounded by use)
+_REST_CACHE: dict = {}
+
+
 class HodgkinHuxley(Model):
     """Hodgkin--Huxley neuron (Hodgkin & Huxley 1952, J. Physiol. 117:500).
 
@@ -195,9 +199,13 @@ class HodgkinHuxley(Model):
 
     def initial_state(self) -> np.ndarray:
         """Rest: V at the resting potential, gates at their steady states."""
-        V = self.resting_potential()
-        m, h, n = (float(x) for x in steady_state(V))
-        return np.array([V, m, h, n])
+        key = self.param_array().tobytes()
+        cached = _REST_CACHE.get(key)
+        if cached is None:
+            V = self.resting_potential()
+            m, h, n = (float(x) for x in steady_state(V))
+            cached = _REST_CACHE[key] = np.array([V, m, h, n])
+        return cached.copy()
 
     def stability_probe_states(self, I=0.0):
         # the fastest time constants occur during the spike: probe along the

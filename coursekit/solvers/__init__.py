@@ -82,22 +82,34 @@ def stable_step(method: Method, eigenvalues) -> float:
     """Largest dt for which |R(lambda dt)| <= 1 for every decaying eigenvalue.
 
     For real lambda < 0 this is 2/|lambda| (Euler, Heun) and 2.785/|lambda| (RK4).
-    Returns inf when the method has no bound (implicit-like or exponential
-    methods) or no eigenvalue decays.
+    Along each eigenvalue's ray the first exit from the stability region is
+    bracketed on a coarse grid and refined by bisection.  Returns inf when the
+    method has no bound (exponential Euler, rk45) or no eigenvalue decays.
     """
     if not method.stability_poly:
         return np.inf
+    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=complex))
+    lam = lam[lam.real < -1e-12]
+    if lam.size == 0:
+        return np.inf
+    # |R| along z = (lam/|lam|) x for x in (0, 4] (dt = x/|lam|): every ray at once
+    unit = lam / np.abs(lam)
+    x = np.linspace(0.0, 4.0, 201)[1:]
+    R = np.abs(method.stability_function(unit[:, None] * x[None, :]))
     bound = np.inf
-    for lam in np.atleast_1d(eigenvalues):
-        if lam.real >= -1e-12:
+    for j in range(lam.size):
+        bad = np.nonzero(R[j] > 1.0 + 1e-12)[0]
+        if not bad.size:
             continue
-        # scan outward along the ray z = lam * dt for the first |R| > 1
-        scale = 1.0 / abs(lam)
-        hs = np.linspace(0.0, 4.0, 4001)[1:] * scale
-        R = np.abs(method.stability_function(lam * hs))
-        bad = np.nonzero(R > 1.0 + 1e-12)[0]
-        if bad.size:
-            bound = min(bound, hs[bad[0] - 1] if bad[0] > 0 else hs[0])
+        lo = x[bad[0] - 1] if bad[0] > 0 else 0.0
+        hi = x[bad[0]]
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if abs(method.stability_function(unit[j] * mid)) > 1.0 + 1e-12:
+                hi = mid
+            else:
+                lo = mid
+        bound = min(bound, lo / abs(lam[j]))
     return bound
 
 
