@@ -89,7 +89,7 @@ def bench_coursekit(repeat):
     hh = HodgkinHuxley()
     res = ck.simulate(hh, DURATION, dt=DT, I=I_EXT, method="rk4")
     t = best_of(lambda: ck.simulate(hh, DURATION, dt=DT, I=I_EXT, method="rk4"), repeat)
-    return t, res.n_spikes
+    return t, res.spike_times
 
 
 def bench_hand(repeat):
@@ -97,8 +97,38 @@ def bench_hand(repeat):
     nsteps = int(round(DURATION / DT))
     I = I_EXT
     out = _hand_rk4(*y0, I, DT, nsteps)[:, 0]
-    spikes = int(np.count_nonzero((out[:-1] < 0) & (out[1:] >= 0)))
+    spikes = _crossings(DT * np.arange(nsteps + 1), out)
     return best_of(lambda: _hand_rk4(*y0, I, DT, nsteps), repeat), spikes
+
+
+def reference_spikes():
+    """Spike times (ms) from DOP853 at rtol = atol = 1e-12: the accuracy yardstick."""
+    from scipy.integrate import solve_ivp
+
+    hh = HodgkinHuxley()
+    rhs, p = hh.kernels.rhs, hh.param_array()
+
+    def fun(t, y):
+        out = np.empty(4)
+        rhs(t, y, I_EXT, p, out)
+        return out
+
+    ev = lambda t, y: y[0]  # noqa: E731
+    ev.direction = 1
+    sol = solve_ivp(fun, (0.0, DURATION), hh.initial_state(), method="DOP853", rtol=1e-12, atol=1e-12, events=ev)
+    return sol.t_events[0]
+
+
+def spike_error(spikes, ref):
+    spikes = np.asarray(spikes)
+    if spikes.size != ref.size:
+        return float("inf")
+    return float(np.max(np.abs(spikes - ref)))
+
+
+def _crossings(t, V):
+    up = np.nonzero((V[:-1] < 0) & (V[1:] >= 0))[0]
+    return t[up] + (t[up + 1] - t[up]) * (-V[up]) / (V[up + 1] - V[up])
 
 
 def bench_scipy(repeat, rtol):
@@ -118,9 +148,7 @@ def bench_scipy(repeat, rtol):
                          t_eval=np.arange(0.0, DURATION + DT / 2, DT))
 
     sol = run()
-    V = sol.y[0]
-    spikes = int(np.count_nonzero((V[:-1] < 0) & (V[1:] >= 0)))
-    return best_of(run, max(1, repeat // 3)), spikes
+    return best_of(run, max(1, repeat // 3)), _crossings(sol.t, sol.y[0])
 
 
 def bench_brian2(repeat):
@@ -168,8 +196,10 @@ def main(argv=None):
 
     (ck_best, ck_med), ck_spikes = bench_coursekit(args.repeat)
     (hand_best, hand_med), hand_spikes = bench_hand(args.repeat)
+    ref = reference_spikes()
     (sp_best, _), sp_spikes = bench_scipy(args.repeat, 1e-3)
     (sp6_best, _), sp6_spikes = bench_scipy(args.repeat, 1e-6)
+    (sp9_best, _), sp9_spikes = bench_scipy(args.repeat, 1e-9)
     b2_best = b2_spikes = None
     if not args.no_brian2:
         sys.path.insert(0, str(Path(__file__).parent))
@@ -181,18 +211,28 @@ def main(argv=None):
         ("hand-written numba rk4", hand_best, hand_spikes),
         ("solve_ivp RK45 (rtol 1e-3)", sp_best, sp_spikes),
         ("solve_ivp RK45 (rtol 1e-6)", sp6_best, sp6_spikes),
+        ("solve_ivp RK45 (rtol 1e-9)", sp9_best, sp9_spikes),
     ]
     if b2_best is not None:
         rows.append(("Brian2 cython (warm)", b2_best, b2_spikes))
     print(f"HH, {DURATION:g} ms at dt = {DT} ms, I = {I_EXT} uA/cm^2")
-    print(f"{'implementation':<30} {'time (ms)':>10} {'spikes':>7} {'coursekit speed-up':>19}")
+    print(f"{'implementation':<30} {'time (ms)':>10} {'spikes':>7} {'max spike-time error (ms)':>26} "
+          f"{'coursekit speed-up':>19}")
+    rows = [(n, t, np.atleast_1d(s) if np.ndim(s) else s) for n, t, s in rows]
     for name, t, s in rows:
-        print(f"{name:<30} {1e3 * t:>10.2f} {s:>7} {t / ck_best:>18.2f}x")
+        if np.ndim(s):
+            count, err = s.size, spike_error(s, ref)
+        else:  # Brian2 reports a count only
+            count, err = s, float("nan")
+        print(f"{name:<30} {1e3 * t:>10.2f} {count:>7} {err:>26.2e} {t / ck_best:>18.2f}x")
+    print(f"(reference: DOP853 rtol = atol = 1e-12, {ref.size} spikes)")
     print(f"coursekit / hand-written: {ck_best / hand_best:.2f} (target <= 1.3)")
     print(f"start-up, fresh process, import + first HH simulation: warm cache {st['warm_in_process_s']:.3f} s "
           f"in process ({st['warm_wall_s']:.3f} s wall incl. interpreter), empty cache "
           f"{st['cold_in_process_s']:.2f} s; import numba alone {st['import_numba_s']:.3f} s")
-    result = {"rows": [{"name": n, "seconds": t, "spikes": s} for n, t, s in rows],
+    result = {"rows": [{"name": n, "seconds": t,
+                        "spikes": int(np.size(s)) if np.ndim(s) else s,
+                        "max_spike_error_ms": spike_error(s, ref) if np.ndim(s) else None} for n, t, s in rows],
               "coursekit_over_hand": ck_best / hand_best, "startup": st}
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
