@@ -10,7 +10,6 @@ __version__ = "0.1.0"
 
 from . import inputs, neurons, solvers  # noqa: E402  (light: nothing is compiled here)
 from ._jit import set_jit  # noqa: E402
-from .course.lookup import lookup  # noqa: E402
 from .simulation import (  # noqa: E402
     CustomModel,
     NonFiniteStateError,
@@ -24,3 +23,13 @@ __all__ = [
     "simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError", "UnknownStateError",
     "neurons", "inputs", "solvers", "set_jit", "lookup", "__version__",
 ]
+
+
+def __getattr__(name):
+    # coursekit.lookup is imported on first use: the lookup index is not needed
+    # to simulate, and importing coursekit stays light
+    if name == "lookup":
+        from .course.lookup import lookup
+
+        return lookup
+    raise AttributeError(f"module 'coursekit' has no attribute {name!r}")
