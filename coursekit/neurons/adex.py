@@ -135,14 +135,10 @@ class AdEx(Model):
     spike_variable = "V"
     default_method = "rk4"
     default_dt = 0.01
+    ordering = (("V_reset", "V_th"), ("V_T", "V_th"))
 
     presets = PRESETS
 
-    def _check(self):
-        if not self.V_reset < self.V_th:
-            raise ValueError(f"V_reset must be < V_th (mV), got V_reset={self.V_reset:g} >= V_th={self.V_th:g}")
-        if not self.V_T < self.V_th:
-            raise ValueError(f"V_T must be < V_th (mV), got V_T={self.V_T:g} >= V_th={self.V_th:g}")
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "AdEx":

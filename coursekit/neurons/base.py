@@ -46,6 +46,9 @@ class Model:
     kernel_module: str | None = None
     #: whether ``diffusion`` is non-zero (an SDE: use Euler--Maruyama)
     stochastic: bool = False
+    #: pairs (lower, upper) of parameters that must satisfy lower < upper,
+    #: e.g. ``("V_reset", "V_th")``; checked on construction and on every change
+    ordering: tuple = ()
 
     def __init__(self, **params):
         names = {p.name for p in self.parameters}
@@ -64,7 +67,15 @@ class Model:
 
     # -- parameters -------------------------------------------------------
     def _check(self) -> None:
-        """Cross-parameter constraints (e.g. ``V_reset < V_th``); override."""
+        """Cross-parameter constraints: every pair in ``ordering``; extend if needed."""
+        for lower, upper in self.ordering:
+            lo, hi = self._values[lower], self._values[upper]
+            if not lo < hi:
+                unit = next((p.unit for p in self.parameters if p.name == lower), "")
+                raise ValueError(
+                    f"{lower} must be < {upper}{f' ({unit})' if unit else ''}, "
+                    f"got {lower}={lo:g} >= {upper}={hi:g}"
+                )
 
     def __getattr__(self, name):
         values = self.__dict__.get("_values")

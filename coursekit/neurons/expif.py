@@ -89,12 +89,8 @@ class ExpIF(Model):
     spike_variable = "V"
     default_method = "rk4"
     default_dt = 0.05
+    ordering = (("V_reset", "V_th"), ("V_T", "V_th"))
 
-    def _check(self):
-        if not self.V_reset < self.V_th:
-            raise ValueError(f"V_reset must be < V_th (mV), got V_reset={self.V_reset:g} >= V_th={self.V_th:g}")
-        if not self.V_T < self.V_th:
-            raise ValueError(f"V_T must be < V_th (mV), got V_T={self.V_T:g} >= V_th={self.V_th:g}")
 
     def initial_state(self):
         return np.array([self.V_rest])

@@ -195,14 +195,10 @@ class GIF(Model):
     spike_variable = "V"
     default_method = "rk4"
     default_dt = 0.1
+    ordering = (("V_reset", "theta_inf"),)
 
     presets = PRESETS
 
-    def _check(self):
-        if not self.V_reset < self.theta_inf:
-            raise ValueError(
-                f"V_reset must be < theta_inf (mV), got V_reset={self.V_reset:g} >= theta_inf={self.theta_inf:g}"
-            )
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "GIF":

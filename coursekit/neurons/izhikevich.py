@@ -101,12 +101,10 @@ class Izhikevich(Model):
     spike_variable = "V"
     default_method = "rk4"
     default_dt = 0.05
+    ordering = (("c", "V_th"),)
 
     presets = PRESETS
 
-    def _check(self):
-        if not self.c < self.V_th:
-            raise ValueError(f"c must be < V_th (mV), got c={self.c:g} >= V_th={self.V_th:g}")
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "Izhikevich":

@@ -75,10 +75,8 @@ class LIF(Model):
     spike_variable = "V"
     default_method = "exponential_euler"
     default_dt = 0.1
+    ordering = (("V_reset", "V_th"),)
 
-    def _check(self):
-        if not self.V_reset < self.V_th:
-            raise ValueError(f"V_reset must be < V_th (mV), got V_reset={self.V_reset:g} >= V_th={self.V_th:g}")
 
     def initial_state(self):
         return np.array([self.V_rest])

@@ -80,12 +80,8 @@ class QIF(Model):
     spike_variable = "V"
     default_method = "rk4"
     default_dt = 0.05
+    ordering = (("V_reset", "V_th"), ("V_rest", "V_c"))
 
-    def _check(self):
-        if not self.V_reset < self.V_th:
-            raise ValueError(f"V_reset must be < V_th (mV), got V_reset={self.V_reset:g} >= V_th={self.V_th:g}")
-        if not self.V_rest < self.V_c:
-            raise ValueError(f"V_rest must be < V_c (mV), got V_rest={self.V_rest:g} >= V_c={self.V_c:g}")
 
     def initial_state(self):
         return np.array([self.V_rest])
