@@ -156,13 +156,20 @@ class Model:
             out = np.empty(n)
             rhs(float(t), np.ascontiguousarray(y), float(I), p, out)
             return out
-        flat = y.reshape(n, -1)
-        out = np.empty_like(flat)
-        Iv = np.broadcast_to(np.asarray(I, dtype=np.float64), flat.shape[1:]).ravel()
-        buf = np.empty(n)
-        for j in range(flat.shape[1]):
-            rhs(float(t), np.ascontiguousarray(flat[:, j]), float(Iv[j]), p, buf)
-            out[:, j] = buf
+        flat = np.ascontiguousarray(y.reshape(n, -1))
+        Iv = np.ascontiguousarray(np.broadcast_to(np.asarray(I, dtype=np.float64), flat.shape[1:]).ravel())
+        from .. import _jit
+
+        if _jit.jit_active() and flat.shape[1] > 8:
+            from ..solvers._codegen import kernel_module
+
+            out = kernel_module(self.kernel_module or type(self).__module__).rhs_many(flat, Iv, float(t), p)
+        else:
+            out = np.empty_like(flat)
+            buf = np.empty(n)
+            for j in range(flat.shape[1]):
+                rhs(float(t), np.ascontiguousarray(flat[:, j]), float(Iv[j]), p, buf)
+                out[:, j] = buf
         return out.reshape(y.shape)
 
     def jacobian(self, y, I=0.0, t=0.0) -> np.ndarray:

@@ -70,8 +70,9 @@ def _template_source() -> str:
     call = args.replace(", method,", ",", 1)
     parts.append(f"_FIXED = {{{variants}}}\n\n\ndef run_fixed({args}):\n"
                  f"    return _FIXED[method]({call})")
-    head, rest = _strip_funcs("run_rk45")
-    parts.append("@njit(cache=True)\n" + head + "\n" + rest)
+    for name in ("run_rk45", "rhs_many"):
+        head, rest = _strip_funcs(name)
+        parts.append("@njit(cache=True)\n" + head + "\n" + rest)
     return "\n\n".join(parts)
 
 

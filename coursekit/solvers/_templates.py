@@ -313,3 +313,22 @@ def run_rk45(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, rtol, atol,
             for i in range(d):
                 Y[r, i] = y[i]
     return Y, spikes[:nspk], OK, 0, -1, stats
+
+
+def rhs_many(rhs, event, reset, diffusion, Y, I, t, p):
+    """dy/dt for many states at once: ``Y`` (n_states, n_points), ``I`` (n_points,).
+
+    Vector fields, nullclines and fixed-point searches evaluate the model on
+    grids; one compiled loop over the points replaces a Python loop.
+    """
+    n, m = Y.shape
+    out = np.empty((n, m))
+    y = np.empty(n)
+    dy = np.empty(n)
+    for j in range(m):
+        for i in range(n):
+            y[i] = Y[i, j]
+        rhs(t, y, I[j], p, dy)
+        for i in range(n):
+            out[i, j] = dy[i]
+    return out
