@@ -1,0 +1,75 @@
+"""assignments/ is exactly what ``coursekit course release`` generates from solutions/.
+
+Students get assignments/ from the repository, so a solution edited without
+re-releasing (or a release edited by hand) would hand out a notebook that the
+grader no longer matches.  Each assignment is released again into a scratch
+course directory (never the repository's own gradebook) and compared cell by
+cell: type, source and metadata, nbgrader's checksums included -- they hash the
+cell source and are deterministic (two releases give identical bytes).
+
+Fix a failure with ``coursekit course release ID`` (then commit only the
+notebooks under assignments/ID, not gradebook.db).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit.cli import main
+from coursekit.course.grading.layout import CourseLayout
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = CourseLayout(REPO)
+ASSIGNMENTS = SOURCE.assignments()
+
+
+def _cells(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    return nb.metadata, [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
+
+
+def test_every_released_assignment_has_a_source():
+    released = REPO / SOURCE.release
+    extra = sorted(p.name for p in released.iterdir() if p.is_dir()) if released.is_dir() else []
+    orphans = [a for a in extra if a not in ASSIGNMENTS]
+    assert not orphans, f"assignments/ without a source in solutions/: {orphans}"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_matches_regenerated(assignment, tmp_path, capsys):
+    course = CourseLayout(tmp_path)
+    shutil.copytree(SOURCE.source_dir(assignment), course.source_dir(assignment),
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    assert main(["course", "release", assignment, "--course-dir", str(tmp_path)]) == 0, capsys.readouterr().out
+    fresh_dir, committed_dir = course.release_dir(assignment), SOURCE.release_dir(assignment)
+    assert committed_dir.is_dir(), f"{committed_dir} is missing: run coursekit course release {assignment}"
+    fresh = sorted(p.relative_to(fresh_dir).as_posix() for p in fresh_dir.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(committed_dir).as_posix() for p in committed_dir.rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+    assert committed == fresh, f"assignments/{assignment} holds other files than a fresh release"
+    for name in fresh:
+        if not name.endswith(".ipynb"):
+            assert (committed_dir / name).read_bytes() == (fresh_dir / name).read_bytes(), name
+            continue
+        meta_c, cells_c = _cells(committed_dir / name)
+        meta_f, cells_f = _cells(fresh_dir / name)
+        assert meta_c == meta_f, f"{assignment}/{name}: notebook metadata differs"
+        assert len(cells_c) == len(cells_f), f"{assignment}/{name}: {len(cells_c)} cells, fresh release has {len(cells_f)}"
+        for k, (c, f) in enumerate(zip(cells_c, cells_f)):
+            assert c == f, (f"{assignment}/{name} cell {k} ({f[2].get('nbgrader', {}).get('grade_id')}) "
+                            f"differs from a fresh release: run coursekit course release {assignment}")
+
+
+def test_release_has_no_solutions_hidden_tests_or_outputs():
+    for assignment in ASSIGNMENTS:
+        for path in SOURCE.release_dir(assignment).glob("*.ipynb"):
+            text = path.read_text()
+            for marker in ("BEGIN SOLUTION", "HIDDEN TESTS"):
+                assert marker not in text, f"{path}: {marker!r} leaked into the release"
+            nb = nbformat.read(path, as_version=4)
+            assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path} has outputs"
+        assert not (SOURCE.release_dir(assignment) / "grading.py").exists()
