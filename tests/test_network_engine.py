@@ -229,3 +229,21 @@ def test_coba_benchmark_rates():
     res = net.run(1000.0)
     assert 10.0 < res.mean_rate("E") < 30.0
     assert 10.0 < res.mean_rate("I") < 30.0
+
+
+def test_raster_plots_the_spikes():
+    import matplotlib
+    matplotlib.use("Agg")
+    from coursekit.plotting.raster import population_rate, raster
+    net = Network(dt=0.1, seed=0)
+    net.add_spike_source("S", 3, times=[1.0, 2.0, 2.0], indices=[0, 2, 1])
+    res = net.run(5.0)
+    t, i = res.spikes("S")
+    ax = raster(t, i, offset=10)
+    x, y = ax.lines[0].get_data()
+    np.testing.assert_allclose(x, [1.0, 2.0, 2.0])
+    np.testing.assert_array_equal(np.sort(y), [10, 11, 12])
+    ax = population_rate(*res.rate("S", bin=1.0))
+    assert ax.lines[0].get_ydata().sum() == pytest.approx(3 / 3 / 1.0 * 1000.0)
+    with pytest.raises(ValueError, match="same shape"):
+        raster([1.0], [1, 2])

@@ -46,7 +46,9 @@ def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: in
     body = re.sub(r"\bmethod\b", str(int(method)), body)
     body = body.replace("_NP_", str(int(n_params))).replace("_D_", str(int(d)))
     body = body.replace("_VIDX_", str(int(vidx))).replace("_HOLD_", str(int(hold)))
-    return '@njit(cache=True, error_model="numpy")\n' + head + "\n" + body
+    # arcp: divisions by loop-invariant parameters (tau) become multiplications
+    # by a hoisted reciprocal; contract: fused multiply-adds.  Both deterministic.
+    return '@njit(cache=True, error_model="numpy", fastmath={"arcp", "contract"})\n' + head + "\n" + body
 
 
 def _run_source(n_variants: int) -> str:

@@ -141,29 +141,31 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
         k = k0 + kk
         t = k * dt
         slot = k % L
-        # (1) deliveries due at t_k, (2) channel input sums
+        # (1) deliveries due at t_k, (2) channel input sums.  Loops run over
+        # views indexed by the loop counter, so they vectorise (no wrap-around).
         for i in range(Ntot):
             IS[i] = Iext[i]
             GS[i] = 0.0
         for c in range(C):
-            base = (c * L + slot) * Ntot
-            off = c * Ntot
+            Rc = RING[(c * L + slot) * Ntot:(c * L + slot + 1) * Ntot]
+            Gc = G[c * Ntot:(c + 1) * Ntot]
+            Hc = H[c * Ntot:(c + 1) * Ntot]
             if ch_kind[c] == EXPONENTIAL:
                 for i in range(Ntot):
-                    G[off + i] += RING[base + i]
-                    RING[base + i] = 0.0
+                    Gc[i] += Rc[i]
+                    Rc[i] = 0.0
             else:
                 for i in range(Ntot):
-                    H[off + i] += RING[base + i]
-                    RING[base + i] = 0.0
+                    Hc[i] += Rc[i]
+                    Rc[i] = 0.0
             if ch_cond[c] > 0.0:
                 E = ch_E[c]
                 for i in range(Ntot):
-                    GS[i] += G[off + i]
-                    IS[i] += G[off + i] * E
+                    GS[i] += Gc[i]
+                    IS[i] += Gc[i] * E
             else:
                 for i in range(Ntot):
-                    IS[i] += G[off + i]
+                    IS[i] += Gc[i]
         # (3) populations
         ns = 0
         ptr = gen_ptr[0]
@@ -174,14 +176,17 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
             if kind == NEURONS:
                 dq = drive[kk, q]
                 if dq != 0.0:
+                    ISq = IS[g0:g0 + n]
                     for i in range(n):
-                        IS[g0 + i] += dq
+                        ISq[i] += dq
                 _dispatch_step(model_of[q], Y, yoff[q], n, g0, P[q], method_of[q], t, dt, k, IS, GS,
                                refr_until, hold_of[q], vidx_of[q], spiked, frac)
                 nr = nref_of[q]
+                Sq = spiked[g0:g0 + n]
+                Rq = refr_until[g0:g0 + n]
                 for i in range(n):
-                    if spiked[g0 + i]:
-                        refr_until[g0 + i] = k + nr
+                    if Sq[i]:
+                        Rq[i] = k + nr
                         step_spk[ns] = g0 + i
                         ns += 1
             elif kind == POISSON:
@@ -203,17 +208,18 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
         gen_ptr[0] = ptr
         # (4) exact channel decay to t_{k+1}
         for c in range(C):
-            off = c * Ntot
+            Gc = G[c * Ntot:(c + 1) * Ntot]
+            Hc = H[c * Ntot:(c + 1) * Ntot]
             ed = ch_decay[c]
             if ch_kind[c] == EXPONENTIAL:
                 for i in range(Ntot):
-                    G[off + i] *= ed
+                    Gc[i] *= ed
             else:
                 er = ch_rise[c]
                 kap = ch_kappa[c]
                 for i in range(Ntot):
-                    G[off + i] = G[off + i] * ed + H[off + i] * kap
-                    H[off + i] *= er
+                    Gc[i] = Gc[i] * ed + Hc[i] * kap
+                    Hc[i] *= er
         # record spikes and rates
         if nspk + ns > spk_step.shape[0]:
             cap = 2 * spk_step.shape[0] + ns
@@ -256,21 +262,31 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
             ch = pr_ch[pr]
             pl = pr_plastic[pr]
             po = pr_post_start[pr]
+            so = pr_syn_off[pr]
+            doff = pr_dly_off[pr]
+            # homogeneous delay: one ring slot for the whole projection this step
+            base_h = (ch * L + (k + 1 + pr_delay[pr]) % L) * Ntot
+            Rh = RING[base_h:base_h + Ntot]
             for s in range(ns):
                 j = step_spk[s]
                 if j < a0 or j >= a1:
                     continue
                 row = pr_ptr_off[pr] + (j - a0)
-                so = pr_syn_off[pr]
-                doff = pr_dly_off[pr]
-                for e in range(indptr[row], indptr[row + 1]):
-                    syn = so + e
-                    post = indices[syn]
-                    d = pr_delay[pr] if doff < 0 else dly[doff + e]
-                    sl = (k + 1 + d) % L
-                    RING[(ch * L + sl) * Ntot + post] += weights[syn]
-                    if pl >= 0:
-                        weights[syn] = on_pre(weights[syn], TR[pr_tpost_off[pr] + post - po], PL[pl])
+                e0 = indptr[row]
+                e1 = indptr[row + 1]
+                tgt = indices[so + e0:so + e1]
+                wv = weights[so + e0:so + e1]
+                if doff < 0 and pl < 0:
+                    for e in range(e1 - e0):
+                        Rh[tgt[e]] += wv[e]
+                else:
+                    for e in range(e1 - e0):
+                        post = tgt[e]
+                        d = pr_delay[pr] if doff < 0 else dly[doff + e0 + e]
+                        sl = (k + 1 + d) % L
+                        RING[(ch * L + sl) * Ntot + post] += wv[e]
+                        if pl >= 0:
+                            wv[e] = on_pre(wv[e], TR[pr_tpost_off[pr] + post - po], PL[pl])
         # (7) on_post
         for pr in range(npro):
             pl = pr_plastic[pr]
