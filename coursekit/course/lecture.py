@@ -220,6 +220,9 @@ class CourseMap:
     def __len__(self):
         return len(self.sessions)
 
+    def __repr__(self) -> str:  # text/plain in Jupyter
+        return str(self)
+
     def __str__(self) -> str:
         lines = []
         for sid, date, time, en, zh, teacher, nb, asg in self.rows():

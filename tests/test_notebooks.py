@@ -1,0 +1,76 @@
+"""Every lecture and solution notebook runs top to bottom on a fresh kernel, headless, in time.
+
+Each notebook is executed by nbclient on a new ``python3`` kernel with
+``MPLBACKEND=Agg`` (so the lecture widgets draw one static figure, see
+:mod:`coursekit.widgets`) and the notebook's folder as working directory.  Its
+wall time is printed and recorded as the test property ``execution_s`` (in the
+JUnit XML with ``--junitxml``).  A notebook must finish within its budget
+(``BUDGET_S``, or the default); one cell running into the budget fails it.
+
+Committed notebooks carry no outputs and no execution counts (the student sees
+a clean notebook; diffs stay readable).
+"""
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: seconds per notebook; the default holds for anything not listed
+DEFAULT_BUDGET_S = 120
+BUDGET_S = {
+    "lectures/01_introduction.ipynb": 60,
+    "lectures/02_python_numba_coursekit.ipynb": 60,
+    "lectures/03_hodgkin_huxley_theory.ipynb": 90,
+    "lectures/04_hodgkin_huxley_programming.ipynb": 120,
+}
+
+
+def _notebooks():
+    found = sorted(ROOT.glob("lectures/*.ipynb")) + sorted(ROOT.glob("solutions/**/*.ipynb"))
+    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+
+
+NOTEBOOKS = _notebooks()
+IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
+
+
+def test_there_are_lecture_notebooks():
+    assert any(i.startswith("lectures/") for i in IDS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_stored_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"])
+             if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, (f"{path.name}: cells {dirty} have outputs or execution counts; strip them "
+                       f"(jupyter nbconvert --clear-output --inplace {path.relative_to(ROOT)})")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_executes(path, monkeypatch, record_property, capsys):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    rel = path.relative_to(ROOT).as_posix()
+    budget = BUDGET_S.get(rel, DEFAULT_BUDGET_S)
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # the kernel inherits this environment
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=budget, kernel_name="python3", allow_errors=False,
+                                     resources={"metadata": {"path": str(path.parent)}})
+    t0 = time.perf_counter()
+    try:
+        client.execute()
+    finally:
+        elapsed = time.perf_counter() - t0
+        record_property("execution_s", round(elapsed, 2))
+        with capsys.disabled():
+            print(f"\n[notebook] {rel}: {elapsed:.1f} s (budget {budget} s)", flush=True)
+    assert elapsed < budget, f"{rel} took {elapsed:.1f} s, over its budget of {budget} s"
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
