@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import _jit
-from .inputs import Input, as_input
+from .inputs import as_input
 from .neurons.base import Model
 from .solvers import Method, get_method, stable_step
 from .solvers import _templates

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.util
 import inspect
-import os
 import re
-import sys
 from pathlib import Path
 
-from .. import _jit
-from ..solvers._codegen import _dependency_text
-from . import _fastmath, _templates
+from ..solvers._codegen import _dependency_text, load_generated
+from . import _templates
 
 _loaded: dict[tuple, object] = {}
 _FUNCS = "rhs, event, reset, "
@@ -102,21 +98,6 @@ def network_module(variants: tuple):
         return mod
     source = _module_source(variants)
     key = hashlib.sha256(repr(variants).encode()).hexdigest()[:12]
-    directory = _jit.cache_root() / "kernels"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"network__{key}.py"
-    try:
-        current = path.read_text()
-    except OSError:
-        current = None
-    if current != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
-    qualified = f"coursekit_kernels.network__{key}"
-    spec = importlib.util.spec_from_file_location(qualified, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[qualified] = mod
-    spec.loader.exec_module(mod)
+    mod = load_generated(f"network__{key}", source)
     _loaded[variants] = mod
     return mod

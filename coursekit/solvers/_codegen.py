@@ -118,13 +118,20 @@ def _dependency_text(mod) -> str:
 def kernel_module(module_name: str):
     """Return the compiled-kernel module for a model module (generated on demand)."""
     mod = _loaded.get(module_name)
-    if mod is not None:
-        return mod
-    source = _module_source(module_name)
+    if mod is None:
+        mod = _loaded[module_name] = load_generated(module_name.replace(".", "__"), _module_source(module_name))
+    return mod
+
+
+def load_generated(stem: str, source: str):
+    """Write ``<cache>/kernels/<stem>.py`` if its content changed, import and return it.
+
+    Rewriting only on change keeps the file's time stamp, and so numba's
+    on-disk cache of the kernels in it, valid across processes.
+    """
     directory = _jit.cache_root() / "kernels"
     directory.mkdir(parents=True, exist_ok=True)
-    safe = module_name.replace(".", "__")
-    path = directory / f"{safe}.py"
+    path = directory / f"{stem}.py"
     try:
         current = path.read_text()
     except OSError:
@@ -133,12 +140,11 @@ def kernel_module(module_name: str):
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(source)
         os.replace(tmp, path)
-    qualified = f"coursekit_kernels.{safe}"
+    qualified = f"coursekit_kernels.{stem}"
     spec = importlib.util.spec_from_file_location(qualified, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[qualified] = mod
     spec.loader.exec_module(mod)
-    _loaded[module_name] = mod
     return mod
 
 
