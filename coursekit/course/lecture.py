@@ -46,7 +46,7 @@ def _when(session: Session) -> str:
             f"{session.start:%H:%M}–{session.end:%H:%M} Beijing time (UTC+8)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Header:
     """The header of a session's lecture notebook (see :func:`header`)."""
 
@@ -129,8 +129,8 @@ class Header:
                 f"<h1 style='margin-bottom:0'>{e(s.title_en)}</h1><h3 style='margin-top:0.2em'>{e(s.title_zh)}</h3>"
                 f"<table>{rows}</table></div>")
 
-    def __repr__(self) -> str:
-        return f"Header({self.session.id!r})"
+    def __repr__(self) -> str:  # text/plain in Jupyter (nbconvert to text, terminals)
+        return str(self)
 
 
 def header(session_id: str, schedule: Schedule | str | os.PathLike | None = None) -> Header:
@@ -158,7 +158,7 @@ def header(session_id: str, schedule: Schedule | str | os.PathLike | None = None
     return Header(sched.session(session_id), sched.title_en)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Erratum:
     """A correction to the course notes (see :func:`erratum`)."""
 
@@ -170,6 +170,9 @@ class Erratum:
     def __str__(self) -> str:
         return (f"{self.title}\n  the notes write:  {self.notes_form}\n  correct form:     {self.correct_form}\n"
                 f"  why: {self.why}")
+
+    def __repr__(self) -> str:  # text/plain in Jupyter
+        return str(self)
 
     def _repr_markdown_(self) -> str:
         return (f"> **⚠ {self.title}**\n>\n> The notes write: {self.notes_form}\n>\n"
@@ -205,7 +208,7 @@ def erratum(notes_form: str, correct_form: str, why: str, *, title: str = "Errat
     return Erratum(notes_form.strip(), correct_form.strip(), why.strip(), title)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CourseMap:
     """The sessions with a lecture notebook, in course order (see :func:`course_map`)."""
 
