@@ -174,23 +174,39 @@ class HodgkinHuxley(Model):
         v = self._values
         return [v["g_Na"], v["g_K"], v["g_L"], v["E_Na"], v["E_K"], v["E_L"], v["C"], self.phi, v["V_spike"]]
 
+    def gate_steady_states(self, V) -> np.ndarray:
+        """(m_inf, h_inf, n_inf) at the potentials ``V`` (mV), shape (3, len(V)).
+
+        Read off the model's own rhs: each gate's equation is linear in the gate,
+        dx/dt = phi (alpha - (alpha + beta) x), so x_inf = -f(0) / (f(1) - f(0)).
+        """
+        V = np.atleast_1d(np.asarray(V, dtype=np.float64))
+        zeros, ones = np.zeros((3, V.size)), np.ones((3, V.size))
+        f0 = self.derivative(np.vstack([V, zeros]))[1:]
+        f1 = self.derivative(np.vstack([V, ones]))[1:]
+        return -f0 / (f1 - f0)
+
     def resting_potential(self, I=0.0) -> float:
         """The potential (mV) where the total current vanishes with gates at steady state.
 
-        Found by bisection on [-100, -40] mV, where the steady-state I--V curve of
-        the classic parameters has a single root.
+        Bracketed on a 1 mV grid over [-100, -40] mV, where the steady-state I--V
+        curve of the classic parameters has a single root, then bisected to
+        ~1e-12 mV.
         """
-        def f(V):
-            m, h, n = (float(x) for x in steady_state(V))
-            return self.derivative([V, m, h, n], I)[0]
+        def dVdt(V):
+            V = np.atleast_1d(V)
+            return self.derivative(np.vstack([V, self.gate_steady_states(V)]), I)[0]
 
-        lo, hi = -100.0, -40.0
-        flo = f(lo)
-        if flo * f(hi) > 0:
+        grid = np.linspace(-100.0, -40.0, 61)
+        f = dVdt(grid)
+        sign_change = np.nonzero(np.sign(f[:-1]) * np.sign(f[1:]) <= 0)[0]
+        if sign_change.size == 0:
             raise ValueError("no resting potential in [-100, -40] mV for these parameters")
-        for _ in range(80):
+        lo, hi = grid[sign_change[0]], grid[sign_change[0] + 1]
+        flo = f[sign_change[0]]
+        for _ in range(45):
             mid = 0.5 * (lo + hi)
-            fm = f(mid)
+            fm = dVdt(mid)[0]
             if flo * fm <= 0:
                 hi = mid
             else:
@@ -203,15 +219,11 @@ class HodgkinHuxley(Model):
         cached = _REST_CACHE.get(key)
         if cached is None:
             V = self.resting_potential()
-            m, h, n = (float(x) for x in steady_state(V))
-            cached = _REST_CACHE[key] = np.array([V, m, h, n])
+            cached = _REST_CACHE[key] = np.concatenate([[V], self.gate_steady_states(V)[:, 0]])
         return cached.copy()
 
     def stability_probe_states(self, I=0.0):
         # the fastest time constants occur during the spike: probe along the
         # whole voltage range with gates at steady state
-        states = []
-        for V in np.linspace(-80.0, 40.0, 13):
-            m, h, n = (float(x) for x in steady_state(V))
-            states.append(np.array([V, m, h, n]))
-        return states
+        V = np.linspace(-80.0, 40.0, 13)
+        return list(np.vstack([V, self.gate_steady_states(V)]).T)
