@@ -1,0 +1,258 @@
+"""A real browser on the course: JupyterLab, the Hodgkin--Huxley lecture, the nbgrader assignment list.
+
+Starts ``jupyter lab`` on a free localhost port with a token, on a temporary
+copy of the course (lectures/, assignments/, schedule.yaml, nbgrader_config.py:
+running cells dirties the notebook and JupyterLab autosaves, which must never
+write into the repository), with temporary Jupyter config, runtime, settings
+and workspace directories.  Headless Chromium (Debian's ``/usr/bin/chromium``,
+driven by Playwright, never a browser Playwright downloads) then
+
+1. opens the HH lecture named by schedule.yaml (session d2-pm, else d2-am),
+   runs all cells from the *Run* menu and waits for a rendered figure (an
+   ``img`` or ``canvas`` in an output area) and no error output;
+2. opens *Nbgrader > Assignment List* (the nbgrader 0.9 labextension's
+   "Assignments" panel, backed by the server extension's ``/assignments``
+   handler) and sees it list the released ``hodgkin_huxley`` assignment from a
+   temporary exchange directory;
+3. sees a widget (``.jupyter-widgets`` / ``.widget-slider``) rendered by the
+   lecture -- if the lecture has no widget code, the test says so and skips.
+
+Without chromium or Playwright the test skips and says why.  Screenshots go to
+the test's tmp_path (printed with ``-s``).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("COURSEKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+COURSE_ID = "coursekit"
+ASSIGNMENT = "hodgkin_huxley"
+WIDGET_MARKERS = ("ipywidgets", "coursekit.widgets", "hh_explorer", "method_comparison", "interact(")
+SERVER_START_S = 90
+RUN_ALL_S = 150
+
+
+def _browser_or_skip():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"no chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium, "
+                    "as .ci/run does) to run the browser test")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("Playwright for Python is not installed (pip install playwright; "
+                    "never 'playwright install': the test uses the system chromium)")
+    for module in ("jupyterlab", "nbgrader"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed")
+
+
+def hh_lecture() -> str:
+    """The HH lecture notebook (relative path) that schedule.yaml names: d2-pm's, else d2-am's."""
+    from coursekit.course.schedule import load_schedule
+
+    sessions = {s.id: s for s in load_schedule(REPO / "schedule.yaml").sessions}
+    named = [sessions[i].notebook for i in ("d2-pm", "d2-am") if i in sessions and sessions[i].notebook]
+    for rel in named:
+        if (REPO / rel).is_file():
+            return rel
+    pytest.skip(f"none of the HH lectures named in schedule.yaml exists yet: {named}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _course_copy(root: Path, lecture: str) -> None:
+    """The parts of the course the browser sees, and an exchange holding the released assignment."""
+    shutil.copytree(REPO / "lectures", root / "lectures", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if (REPO / "assignments").is_dir():
+        shutil.copytree(REPO / "assignments", root / "assignments")
+    for name in ("schedule.yaml", "nbgrader_config.py"):
+        shutil.copy2(REPO / name, root / name)
+    exchange = root.parent / "exchange"
+    outbound = exchange / COURSE_ID / "outbound" / ASSIGNMENT
+    shutil.copytree(REPO / "assignments" / ASSIGNMENT, outbound)
+    for d in (exchange, exchange / COURSE_ID, exchange / COURSE_ID / "outbound"):
+        d.chmod(0o777)
+    (exchange / COURSE_ID / "inbound").mkdir(mode=0o777)
+    # the student side of nbgrader reads the config in the server's root directory
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write(f"\n# browser test only: a private exchange\nc.Exchange.root = {str(exchange)!r}\n"
+                f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
+    assert (root / lecture).is_file()
+
+
+def _settings(settings: Path) -> None:
+    """User settings for this server only: every cell in the DOM (so "[*]" prompts can be counted),
+    no autosave, no news toast over the screenshots."""
+    overrides = {
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    }
+    for name, values in overrides.items():
+        path = settings / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+def _start_lab(root: Path, home: Path, port: int, token: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MPLBACKEND", "COURSEKIT_HEADLESS", "JUPYTER_TOKEN", "JPY_SESSION_NAME")}
+    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                     ("JUPYTERLAB_SETTINGS_DIR", "settings"), ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+                     ("IPYTHONDIR", "ipython")):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--LabApp.news_url=", "--allow-root"]
+    _settings(home / "settings")
+    log = open(home / "jupyter.log", "w")
+    return subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for_server(proc: subprocess.Popen, port: int, token: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    url = f"http://127.0.0.1:{port}/api/status?token={token}"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"jupyter lab did not answer within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM (the server shuts its kernels down), then SIGKILL what is left of its process group."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=5)
+
+
+def _menu(page, top: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_lecture_runs_in_jupyterlab_with_figure_widget_and_assignment_list(tmp_path, capsys):
+    _browser_or_skip()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    lecture = hh_lecture()
+    root, home = tmp_path / "course", tmp_path / "home"
+    _course_copy(root, lecture)
+    port, token = _free_port(), uuid.uuid4().hex
+    proc = _start_lab(root, home, port, token)
+    shots = []
+    try:
+        _wait_for_server(proc, port, token, home / "jupyter.log")
+        with sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
+                args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+            try:
+                page = context.new_page()
+                page.set_default_timeout(60_000)
+                page.goto(f"http://127.0.0.1:{port}/lab/tree/{lecture}?token={token}")
+                page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+                # kernel started and idle before running anything
+                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=90_000)
+
+                _menu(page, "Run", "Run All Cells")
+                t0 = time.monotonic()
+                figure = page.locator(".jp-OutputArea-output img, .jp-OutputArea-output canvas").first
+                figure.wait_for(timeout=RUN_ALL_S * 1000)
+                # all cells done: no "[*]" prompt left and the kernel idle, twice in a row
+                # (the kernel is briefly idle between the queued cells)
+                deadline, calm = time.monotonic() + RUN_ALL_S, 0
+                while calm < 2:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"{lecture}: cells still running after {RUN_ALL_S} s")
+                    busy = page.locator(".jp-InputPrompt", has_text="[*]").count()
+                    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count()
+                    calm = calm + 1 if (not busy and idle) else 0
+                    page.wait_for_timeout(1000)
+                run_s = time.monotonic() - t0
+                errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error'], "
+                                      ".jp-OutputArea-output.jp-mod-error")
+                if errors.count():
+                    pytest.fail(f"{lecture}: error output in the browser:\n{errors.first.inner_text()[:2000]}")
+                n_cells = page.locator(".jp-Notebook .jp-Cell").count()
+                n_figures = page.locator(".jp-OutputArea-output img, .jp-OutputArea-output canvas").count()
+                figure.scroll_into_view_if_needed()
+                box = figure.bounding_box()
+                assert box and box["width"] > 100 and box["height"] > 50, f"figure not rendered: {box}"
+                shots.append(tmp_path / "figure.png")
+                figure.screenshot(path=str(shots[-1]))
+                shots.append(tmp_path / "lecture.png")
+                page.screenshot(path=str(shots[-1]))
+
+                widget = page.locator(".jupyter-widgets .widget-slider, .widget-slider, .jupyter-widgets")
+                uses_widgets = any(m in (REPO / lecture).read_text() for m in WIDGET_MARKERS)
+                widget_seen = False
+                if uses_widgets:
+                    try:
+                        widget.first.wait_for(timeout=30_000)
+                        widget.first.scroll_into_view_if_needed()
+                        widget_seen = True
+                        shots.append(tmp_path / "widget.png")
+                        page.screenshot(path=str(shots[-1]))
+                    except PlaywrightTimeout:
+                        pytest.fail(f"{lecture} builds widgets but none rendered "
+                                    "(is the @jupyter-widgets/jupyterlab-manager labextension enabled?)")
+
+                _menu(page, "Nbgrader", "Assignment List")
+                panel = page.locator("#nbgrader-assignment-list")
+                panel.wait_for()
+                released = panel.locator("#released_assignments_list")
+                released.locator(".list_item", has_text=ASSIGNMENT).first.wait_for(timeout=30_000)
+                text = panel.inner_text()
+                assert "Released assignments" in text and ASSIGNMENT in text, text[:1000]
+                assert "exchange directory does not exist" not in text
+                shots.append(tmp_path / "assignment_list.png")
+                page.screenshot(path=str(shots[-1]))
+            finally:
+                context.close()
+    finally:
+        _stop(proc)
+    with capsys.disabled():
+        print(f"\n[browser] {lecture}: {n_cells} cells ran in {run_s:.1f} s; "
+              f"{n_figures} figure(s) rendered; "
+              f"widget {'seen' if widget_seen else 'not used by this lecture'}; assignment list lists {ASSIGNMENT}")
+        print("[browser] screenshots: " + ", ".join(str(s) for s in shots))
+    assert not any(p.name == ".ipynb_checkpoints" for p in (REPO / "lectures").iterdir())
+    if not uses_widgets:
+        pytest.skip(f"{lecture} has no widget code yet: figure and assignment list checked, widget not")
