@@ -1,0 +1,138 @@
+"""Sparse E/I networks of LIF neurons with delta synapses: Brunel (2000) model A
+states at the published (g, nu_ext/nu_thr) points, classified by measured
+statistics; and the van Vreeswijk-Sompolinsky J ~ 1/sqrt(K) balanced network.
+
+Default runs use N_E = 4000 with eps = 0.25, which keeps C_E = 1000 and C_I = 250
+(so the mean and variance of each neuron's input are those of the paper); the
+full-size network (N_E = 10000, eps = 0.1) runs under the slow marker."""
+import math
+
+import numpy as np
+import pytest
+
+from coursekit.networks.brunel import (FIG8, balanced_lif, brunel2000, classify_state, isi_cv,
+                                       population_statistics)
+from coursekit.neurons.lif import LIF
+
+
+def test_membrane_update_is_the_exact_solution_of_the_lif_rhs():
+    # between jumps V(t) = V_rest + (V0 - V_rest) exp(-t/tau): its derivative at t = 0 is lif.rhs with I = 0
+    m = LIF(V_rest=0.0, V_reset=10.0, V_th=20.0, tau=20.0, t_ref=2.0)
+    V0 = 15.0
+    h = 1e-6
+    num = ((0.0 + (V0 - 0.0) * math.exp(-h / 20.0)) - V0) / h
+    assert num == pytest.approx(m.derivative([V0], I=0.0)[0], rel=1e-5)
+
+
+def test_isi_cv_of_known_trains():
+    t = np.concatenate([np.arange(10) * 10.0, np.cumsum(np.random.default_rng(0).exponential(10.0, 5000))])
+    i = np.concatenate([np.zeros(10, int), np.ones(5000, int)])
+    cv = isi_cv(t, i, 2)
+    assert cv[0] == pytest.approx(0.0, abs=1e-12)
+    assert cv[1] == pytest.approx(1.0, abs=0.05)  # exponential ISIs, n = 5000: SE ~ 0.014
+
+
+@pytest.fixture(scope="module")
+def states():
+    out = {}
+    for name, (g, nu) in FIG8.items():
+        net = brunel2000(g, nu, N_E=4000, epsilon=0.25, seed=1)
+        T = 1000.0 if name == "SI slow" else 300.0  # slow rhythm: enough ISIs at ~ 6 Hz
+        run = net.run(T, t_skip=200.0)
+        out[name] = (population_statistics(run), run.synchrony(), run)
+    return out
+
+
+@pytest.mark.parametrize("name", list(FIG8))
+def test_brunel_states_are_classified_from_measured_statistics(states, name):
+    st, chi, _ = states[name]
+    assert classify_state(st, chi) == name, (st, chi)
+
+
+def test_brunel_state_signatures(states):
+    sr, ai, fast, slow = (states[n] for n in ("SR", "AI", "SI fast", "SI slow"))
+    # SR: neurons fire regularly at high rate, in lockstep
+    assert sr[0].cv < 0.1 and sr[0].rate > 200
+    # SI fast: irregular single neurons (CV ~ 1) with a ~ 180 Hz population rhythm (Brunel: 180 Hz)
+    assert fast[0].cv > 0.8 and 140 < fast[0].peak_frequency < 220
+    # SI slow: low rates, a slow rhythm of ~ 20 Hz
+    assert slow[0].rate < 15 and 10 < slow[0].peak_frequency < 40
+    # AI: the least synchronous of the four, without a dominant rhythm comparable to SI fast's
+    assert ai[1] < min(sr[1], fast[1], slow[1]) - 0.1
+    assert ai[0].peak_power < 0.2 * fast[0].peak_power
+
+
+def test_brunel_mean_rate_matches_the_mean_field_at_the_ai_point(states):
+    # Siegert self-consistency (Brunel 2000, Eqs. 21-22) solved numerically
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+    from scipy.special import erfcx
+
+    tau, theta, Vr, trp, J, CE, g = 20.0, 20.0, 10.0, 2.0, 0.1, 1000, 5.0
+    nu_ext = 2.0 * theta / (J * CE * tau)  # per ms
+
+    def siegert(nu):
+        mu = CE * J * tau * (nu_ext + nu * (1 - 0.25 * g))
+        sig = J * math.sqrt(CE * tau * (nu_ext + nu * (1 + 0.25 * g * g)))
+        integral = quad(lambda u: erfcx(-u), (Vr - mu) / sig, (theta - mu) / sig)[0]
+        return 1.0 / (trp + tau * math.sqrt(math.pi) * integral)
+
+    nu0 = brentq(lambda nu: siegert(nu) - nu, 1e-4, 0.4) * 1000.0
+    assert states["AI"][0].rate == pytest.approx(nu0, rel=0.1)
+
+
+def test_bad_brunel_input():
+    with pytest.raises(ValueError, match="N_E must be a positive multiple of 4"):
+        brunel2000(N_E=1001)
+    with pytest.raises(ValueError, match="nu_ratio must be >= 0"):
+        brunel2000(nu_ratio=-1.0, N_E=400)
+    with pytest.raises(ValueError, match="epsilon"):
+        brunel2000(epsilon=1.5, N_E=400)
+    with pytest.raises(ValueError, match="nu_0 must be >= 0 Hz"):
+        balanced_lif(100, nu_0=-5)
+
+
+@pytest.fixture(scope="module")
+def balanced():
+    return {K: balanced_lif(K, seed=1).run(300.0, t_skip=100.0) for K in (100, 400, 1600)}
+
+
+def test_balanced_network_cancels_growing_e_and_i_inputs(balanced):
+    Ks = (100, 400, 1600)
+    E = np.array([balanced[K].input_E[:4000].mean() for K in Ks])
+    net = np.array([(balanced[K].input_E + balanced[K].input_I + balanced[K].input_ext)[:4000].mean() for K in Ks])
+    ratio = np.abs(net) / E
+    assert np.all(np.diff(E) > 0)                   # excitation (and inhibition) grow with K
+    assert np.all(np.diff(ratio) < 0)               # ... while the net input becomes a smaller fraction
+    assert ratio[-1] < 0.4 and E[-1] > 150.0        # mV: inputs ~ 10 thresholds cancel to a few
+    # rates approach the balanced rate nu_0 / (g/4 - 1) = 10 Hz as K grows
+    rates = np.array([balanced[K].mean_rate("E") for K in Ks])
+    assert np.all(np.diff(np.abs(rates - 10.0)) < 0)
+
+
+def test_balanced_network_fires_irregularly_and_asynchronously(balanced):
+    st = population_statistics(balanced[1600])
+    assert 0.8 < st.cv < 1.3          # Poisson-like ISIs
+    assert balanced[1600].synchrony() < 0.3
+
+
+def test_balanced_rate_is_linear_in_the_external_drive():
+    # balanced limit: nu = nu_0 / (g/4 - 1) = nu_0 (slope 1); at K = 1600 the measured
+    # slope is ~ 1.3 with a mild saturation at the top (finite-K corrections O(1/sqrt(K)))
+    nus = np.array([5.0, 10.0, 15.0, 20.0])
+    rates = np.array([balanced_lif(1600, nu_0=nu, seed=2).run(300.0, t_skip=100.0).mean_rate("E") for nu in nus])
+    slope, icpt = np.polyfit(nus, rates, 1)
+    resid = rates - (slope * nus + icpt)
+    assert 0.8 < slope < 2.0
+    assert np.corrcoef(nus, rates)[0, 1] > 0.98
+    assert np.max(np.abs(resid)) < 0.1 * (rates.max() - rates.min())
+
+
+@pytest.mark.slow
+def test_full_size_brunel_ai_and_si_fast():
+    out = {}
+    for name in ("AI", "SI fast"):
+        g, nu = FIG8[name]
+        run = brunel2000(g, nu, seed=3).run(300.0, t_skip=200.0)
+        out[name] = (population_statistics(run), run.synchrony())
+        assert classify_state(*out[name]) == name, out[name]
