@@ -19,14 +19,30 @@ _EXPORTS = {
     "Population": "engine",
     "Projection": "engine",
     "NetworkTooLargeError": "engine",
+    "WongWang": "decision",
+    "run_trials": "decision",
+    "psychometric": "decision",
+    "fit_weibull": "decision",
+    "fit_logistic": "decision",
+    "BalancedRateModel": "ei_balance",
+    "EIRateNetwork": "ei_balance",
+    "balanced_rates": "ei_balance",
+    "balance_conditions": "ei_balance",
+    "brunel2000": "brunel",
+    "balanced_lif": "brunel",
+    "SparseEINetwork": "brunel",
+    "population_statistics": "brunel",
+    "classify_state": "brunel",
 }
 
-__all__ = sorted(_EXPORTS) + ["engine", "attractors"]
+_SUBMODULES = ("engine", "attractors", "connectivity", "decision", "ei_balance", "brunel", "vogels", "wang2002")
+
+__all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
 
 def __getattr__(name):
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    if name in ("engine", "attractors", "connectivity", "decision", "ei_balance"):
+    if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
