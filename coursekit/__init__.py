@@ -22,14 +22,22 @@ from .simulation import (  # noqa: E402
 __all__ = [
     "simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError", "UnknownStateError",
     "neurons", "inputs", "solvers", "set_jit", "lookup", "__version__",
+    "analysis", "plotting", "networks", "synapses", "plasticity", "course", "widgets",
 ]
 
 
+_LAZY_SUBMODULES = ("analysis", "plotting", "networks", "synapses", "plasticity", "course", "widgets")
+
+
 def __getattr__(name):
-    # coursekit.lookup is imported on first use: the lookup index is not needed
-    # to simulate, and importing coursekit stays light
+    # Imported on first use, so ``import coursekit`` stays light: the lookup index,
+    # scipy-based analysis and matplotlib are not needed to simulate.
     if name == "lookup":
         from .course.lookup import lookup
 
         return lookup
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'coursekit' has no attribute {name!r}")

@@ -256,6 +256,9 @@ def _returning_adapter(f):
     return rhs
 
 
+_COMPILED_CUSTOM: dict = {}
+
+
 def _custom_functions(model: CustomModel, compiled: bool):
     """(rhs, event, reset, diffusion) for a CustomModel, compiled or plain Python."""
     f = _jit.py_func(model.user_rhs)
@@ -277,11 +280,24 @@ def _custom_functions(model: CustomModel, compiled: bool):
     if not compiled:
         rhs = f if nargs == 5 else _returning_adapter(f)
         return rhs, ev, rs, diff
+    # the same function (and event settings) reuses its compiled dispatchers, so
+    # repeated simulations in one session compile once, not on every call
+    key = (f, nargs, model.threshold, model.reset_value, model.spike_index,
+           None if model.noise is None else tuple(model.noise))
+    try:
+        return _COMPILED_CUSTOM[key]
+    except (KeyError, TypeError):
+        pass
     import numba
 
     fj = numba.njit(f)
     rhs = fj if nargs == 5 else numba.njit(_returning_adapter(fj))
-    return rhs, numba.njit(ev), numba.njit(rs), numba.njit(diff)
+    funcs = (rhs, numba.njit(ev), numba.njit(rs), numba.njit(diff))
+    try:
+        _COMPILED_CUSTOM[key] = funcs
+    except TypeError:  # unhashable key part
+        pass
+    return funcs
 
 
 _dynamic_kernels = {}

@@ -186,3 +186,27 @@ def test_adex_rk4_spike_step_does_not_pollute_adaptation():
     assert np.all(np.abs(a.w) < 100.0)
     assert a.n_spikes == b.n_spikes
     np.testing.assert_allclose(a.spike_times, b.spike_times, atol=0.05)
+
+
+def test_hh_ionic_currents_sum_to_the_membrane_equation():
+    hh = HodgkinHuxley()
+    res = ck.simulate(hh, 20.0, dt=0.01, I=10.0)
+    cur = hh.currents(res.y)
+    dVdt = np.array([hh.derivative(y, 10.0)[0] for y in res.y.T[::50]])
+    total = cur["Na"][::50] + cur["K"][::50] + cur["L"][::50]
+    np.testing.assert_allclose(hh.C * dVdt, 10.0 - total, rtol=1e-12, atol=1e-9)
+    with pytest.raises(ValueError, match="membrane current is zero at every V"):
+        HodgkinHuxley(g_Na=0, g_K=0, g_L=0).initial_state()
+
+
+def test_custom_rhs_compiles_once_per_function():
+    from coursekit import simulation
+
+    def decay(t, y, I, p, dydt):
+        dydt[0] = -y[0]
+
+    ck.simulate(decay, 1.0, dt=0.1, state_names=["x"], y0=[1.0])
+    n_sigs = len(simulation._dynamic_kernel("run_fixed").signatures)
+    ck.simulate(decay, 2.0, dt=0.1, state_names=["x"], y0=[0.5])
+    # the same function reuses its compiled dispatchers: no new specialisation
+    assert len(simulation._dynamic_kernel("run_fixed").signatures) == n_sigs

@@ -71,6 +71,15 @@ _G_NA, _G_K, _G_L, _E_NA, _E_K, _E_L, _C, _PHI, _V_SPIKE = range(9)
 
 
 @njit
+def ionic_currents(V, m, h, n, p):
+    """(I_Na, I_K, I_L) in uA/cm^2, outward positive: g_Na m^3 h (V - E_Na), ..."""
+    I_Na = p[_G_NA] * m * m * m * h * (V - p[_E_NA])
+    I_K = p[_G_K] * (n * n) * (n * n) * (V - p[_E_K])
+    I_L = p[_G_L] * (V - p[_E_L])
+    return I_Na, I_K, I_L
+
+
+@njit
 def rhs(t, y, I, p, dydt):
     """The Hodgkin--Huxley equations (module docstring); y = (V, m, h, n)."""
     V = y[0]
@@ -78,9 +87,7 @@ def rhs(t, y, I, p, dydt):
     h = y[2]
     n = y[3]
     phi = p[_PHI]
-    I_Na = p[_G_NA] * m * m * m * h * (V - p[_E_NA])
-    I_K = p[_G_K] * (n * n) * (n * n) * (V - p[_E_K])
-    I_L = p[_G_L] * (V - p[_E_L])
+    I_Na, I_K, I_L = ionic_currents(V, m, h, n, p)
     dydt[0] = (I - I_Na - I_K - I_L) / p[_C]
     am = alpha_m(V)
     bm = beta_m(V)
@@ -174,6 +181,18 @@ class HodgkinHuxley(Model):
         v = self._values
         return [v["g_Na"], v["g_K"], v["g_L"], v["E_Na"], v["E_K"], v["E_L"], v["C"], self.phi, v["V_spike"]]
 
+    def currents(self, y) -> dict:
+        """Ionic currents (uA/cm^2, outward positive) for states ``y``.
+
+        ``y`` is one state (V, m, h, n) or an array with the states on the first
+        axis, e.g. ``res.y`` of a simulation: returns arrays ``{"Na", "K", "L"}``.
+        """
+        y = np.asarray(y, dtype=np.float64)
+        p = self.param_array()
+        f = np.vectorize(lambda V, m, h, n: ionic_currents(V, m, h, n, p))
+        I_Na, I_K, I_L = f(y[0], y[1], y[2], y[3])
+        return {"Na": I_Na, "K": I_K, "L": I_L}
+
     def gate_steady_states(self, V) -> np.ndarray:
         """(m_inf, h_inf, n_inf) at the potentials ``V`` (mV), shape (3, len(V)).
 
@@ -199,6 +218,9 @@ class HodgkinHuxley(Model):
 
         grid = np.linspace(-100.0, -40.0, 61)
         f = dVdt(grid)
+        if np.all(f == 0.0):
+            raise ValueError("no resting potential: the membrane current is zero at every V "
+                             "(all conductances are 0 mS/cm^2)")
         sign_change = np.nonzero(np.sign(f[:-1]) * np.sign(f[1:]) <= 0)[0]
         if sign_change.size == 0:
             raise ValueError("no resting potential in [-100, -40] mV for these parameters")
