@@ -344,7 +344,7 @@ def hh_explorer(I=10.0, T=6.3, g_Na=120.0, g_K=36.0, g_L=0.3, *, duration=200.0,
 
             live = HHExplorer(duration=duration, blit=True)
             live.update(**values)
-            spec = [("I", "I (µA/cm²)", 0.0, 30.0, 0.1), ("T", "T (°C)", 0.0, 30.0, 0.5),
+            spec = [("I", "I (µA/cm²)", 0.0, 30.0, 0.1), ("T", "T (°C)", 0.0, 30.0, 0.1),
                     ("g_Na", "g_Na (mS/cm²)", 0.0, 240.0, 1.0), ("g_K", "g_K (mS/cm²)", 0.0, 72.0, 0.5),
                     ("g_L", "g_L (mS/cm²)", 0.0, 1.0, 0.01)]
             sliders = {k: widgets.FloatSlider(value=float(values[k]), min=lo, max=hi, step=st, description=d,
