@@ -331,7 +331,7 @@ class PlasticInhibition:
                 v > 0 if rule == ">0" else v >= 0)
             if not ok:
                 why = " (a rate cannot be negative)" if unit == "Hz" else ""
-                raise ValueError(f"{name} must be {rule[0]} {rule[1:]}{' ' + unit if unit else ''}{why}, got {v!r}")
+                raise ValueError(f"{name} must be {rule[0] if rule == '>0' else rule[:2]} 0{' ' + unit if unit else ''}{why}, got {v!r}")
         for name, v in (("V_rest", V_rest), ("V_th", V_th), ("V_reset", V_reset), ("E_E", E_E), ("E_I", E_I),
                         ("I_b", I_b), ("preferred_group", preferred_group), ("tuning_base", tuning_base),
                         ("tuning_peak", tuning_peak)):
