@@ -152,3 +152,69 @@ def test_same_seed_same_trial():
     c = net.run_trial(10.0, seed=6, t_pre=100, t_stim=200, t_post=0)
     assert np.array_equal(a.counts, b.counts)
     assert not np.array_equal(a.counts, c.counts)
+
+
+# ---------------------------------------------------------------------------
+# psychometric and chronometric behaviour over trials
+#
+# Default run: a network of N = 1000 (N_E = 800, N_I = 200, f = 0.15, the
+# paper's recurrent conductances scaled by 1600/N_E and 400/N_I, as the model
+# does for any size) so 72 trials fit in ~40 s; its finite-size noise is
+# larger than the paper's, which only makes the coherence effects harder to
+# show.  Reaction-time protocol: 300 ms spontaneous, stimulus up to 2 s,
+# each trial stops at the decision.
+
+RT = dict(t_pre=300.0, t_stim=2000.0, t_post=0.0)
+
+
+@pytest.fixture(scope="module")
+def psy_small():
+    return Wang2002(N_E=800, N_I=200).run_trials((0.0, 12.8, 51.2), 24, seed=7, **RT)
+
+
+def _counts(psy, i):
+    tr = psy.trials[i]
+    dec = tr.choice > 0
+    return int((tr.choice[dec] == 1).sum()), int(dec.sum())
+
+
+def test_zero_coherence_is_a_coin_flip(psy_small):
+    assert isinstance(psy_small, Psychometric)
+    k, n = _counts(psy_small, 0)
+    assert n >= 20  # nearly every trial decides within 2 s
+    # not distinguishable from 50 % (two-sided binomial test; measured 13/24)
+    assert binomtest(k, n, 0.5).pvalue > 0.01, (k, n)
+
+
+def test_accuracy_rises_with_coherence(psy_small):
+    k0, n0 = _counts(psy_small, 0)
+    k2, n2 = _counts(psy_small, 2)
+    # 51.2 %: above chance (one-sided binomial) and above 0 % (one-sided Fisher), both at p < 0.01
+    assert binomtest(k2, n2, 0.5, alternative="greater").pvalue < 0.01
+    assert fisher_exact([[k2, n2 - k2], [k0, n0 - k0]], alternative="greater")[1] < 0.01
+    acc = psy_small.accuracy
+    assert acc[0] <= acc[1] <= acc[2], acc  # measured 0.54, 0.87, 1.0
+    # a Weibull curve fits: threshold alpha (81.6 % correct) between the tested coherences
+    ks = [_counts(psy_small, i) for i in (1, 2)]
+    alpha, beta = fit_weibull([12.8, 51.2], [k for k, _ in ks], [n for _, n in ks])
+    assert 1.0 < alpha < 30.0, alpha
+
+
+def test_decision_time_falls_with_coherence(psy_small):
+    d0, d2 = (tr.decision_time[tr.choice > 0] for tr in (psy_small.trials[0], psy_small.trials[2]))
+    # one-sided rank test at p < 0.01 (measured means 755 and 440 ms)
+    assert mannwhitneyu(d0, d2, alternative="greater").pvalue < 0.01
+    dt = psy_small.dt_mean
+    assert dt[0] > dt[1] > dt[2], dt
+
+
+@pytest.mark.slow
+def test_full_network_psychometric():
+    # the paper's N = 2000: 10 trials at 0 and at 51.2 % (~30 s)
+    psy = Wang2002().run_trials((0.0, 51.2), 10, seed=7, **RT)
+    k0, n0 = _counts(psy, 0)
+    k2, n2 = _counts(psy, 1)
+    assert binomtest(k0, n0, 0.5).pvalue > 0.01, (k0, n0)
+    assert binomtest(k2, n2, 0.5, alternative="greater").pvalue < 0.01, (k2, n2)
+    d0, d2 = (tr.decision_time[tr.choice > 0] for tr in psy.trials)
+    assert mannwhitneyu(d0, d2, alternative="greater").pvalue < 0.01
