@@ -218,3 +218,20 @@ def test_full_network_psychometric():
     assert binomtest(k2, n2, 0.5, alternative="greater").pvalue < 0.01, (k2, n2)
     d0, d2 = (tr.decision_time[tr.choice > 0] for tr in psy.trials)
     assert mannwhitneyu(d0, d2, alternative="greater").pvalue < 0.01
+
+
+def test_plots_take_data_and_return_axes(full_trial):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coursekit.plotting.wang2002 import plot_wang2002_raster, plot_wang2002_rates, plot_wang2002_trial
+
+    fig, ax = plt.subplots()
+    assert plot_wang2002_raster(full_trial, ax) is ax
+    assert [l.get_label() for l in ax.lines][:2] == ["E1", "E2"] and ax.get_ylim()[1] == pytest.approx(39.5)
+    assert plot_wang2002_rates(full_trial) is not None
+    axes = plot_wang2002_trial(full_trial)
+    assert len(axes) == 2
+    plt.close("all")
