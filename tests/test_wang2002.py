@@ -6,7 +6,6 @@ Seeds are fixed, so every run is exact; the margins below are what a
 different seed would still pass (binomial and rank tests at p < 0.01, rates
 far from their bounds), so the tests check the model, not the seed.
 """
-import math
 
 import numpy as np
 import pytest
@@ -115,7 +114,7 @@ def test_spontaneous_state(full_trial):
 
 def test_winner_take_all_at_high_coherence(full_trial):
     tr = full_trial
-    on, off = tr.t_stim_on, tr.t_stim_off
+    off = tr.t_stim_off
     win = tr.mean_rate("E1", off - 200, off)
     lose = tr.mean_rate("E2", off - 200, off)
     assert tr.choice == 1 and 0 < tr.decision_time < 1000
