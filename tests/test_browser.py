@@ -45,7 +45,7 @@ COURSE_ID = "coursekit"
 ASSIGNMENT = "hodgkin_huxley"
 WIDGET_MARKERS = ("ipywidgets", "coursekit.widgets", "hh_explorer", "method_comparison", "interact(")
 SERVER_START_S = 90
-RUN_ALL_S = 150
+RUN_ALL_S = 300  # generous: on a loaded 2-core machine with cold numba caches a run can take minutes
 
 
 def _browser_or_skip():
@@ -165,7 +165,7 @@ def _menu(page, top: str, item: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(900)
 def test_lecture_runs_in_jupyterlab_with_figure_widget_and_assignment_list(tmp_path, capsys):
     _browser_or_skip()
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -189,7 +189,7 @@ def test_lecture_runs_in_jupyterlab_with_figure_widget_and_assignment_list(tmp_p
                 page.goto(f"http://127.0.0.1:{port}/lab/tree/{lecture}?token={token}")
                 page.locator(".jp-Notebook .jp-Cell").first.wait_for()
                 # kernel started and idle before running anything
-                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=90_000)
+                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=180_000)
 
                 _menu(page, "Run", "Run All Cells")
                 t0 = time.monotonic()
