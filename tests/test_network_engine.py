@@ -247,3 +247,19 @@ def test_raster_plots_the_spikes():
     assert ax.lines[0].get_ydata().sum() == pytest.approx(3 / 3 / 1.0 * 1000.0)
     with pytest.raises(ValueError, match="same shape"):
         raster([1.0], [1, 2])
+
+
+def test_two_spike_sources_both_deliver():
+    # each generator population sees its own spikes in a step shared with another
+    net = Network(dt=0.1, seed=0)
+    net.add_spike_source("A", 2, times=[1.0, 1.0, 3.0], indices=[0, 1, 1])
+    net.add_spike_source("B", 2, times=[1.0, 2.0], indices=[1, 0])
+    syn = Exponential(tau=5.0, E=0.0, g_max=1.0)
+    net.add_population("P", LIF(V_th=1e6, V_reset=-70.0), 2)
+    net.connect("A", "P", syn, weight=1.0, rule="one_to_one")
+    net.connect("B", "P", syn, weight=10.0, rule="one_to_one")
+    res = net.run(5.0)
+    times, idx = res.spikes("A")
+    assert sorted(zip(np.round(times, 6), idx)) == [(1.0, 0), (1.0, 1), (3.0, 1)]
+    times, idx = res.spikes("B")
+    assert sorted(zip(np.round(times, 6), idx)) == [(1.0, 1), (2.0, 0)]

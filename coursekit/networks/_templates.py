@@ -196,15 +196,20 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
                         step_spk[ns] = g0 + i
                         ns += 1
             else:  # GENERATOR: spikes given as (step, index), sorted by step
+                # every generator population scans this step's entries from the
+                # same start: the shared pointer moves on only after all of them
                 while ptr < gen_step.shape[0] and gen_step[ptr] < k:
                     ptr += 1
-                while ptr < gen_step.shape[0] and gen_step[ptr] == k:
-                    gi = gen_idx[ptr]
+                e = ptr
+                while e < gen_step.shape[0] and gen_step[e] == k:
+                    gi = gen_idx[e]
                     if gi >= g0 and gi < g0 + n:
                         frac[gi] = 1.0
                         step_spk[ns] = gi
                         ns += 1
-                    ptr += 1
+                    e += 1
+        while ptr < gen_step.shape[0] and gen_step[ptr] <= k:
+            ptr += 1
         gen_ptr[0] = ptr
         # (4) exact channel decay to t_{k+1}
         for c in range(C):
