@@ -33,6 +33,10 @@ _EXPORTS = {
     "SparseEINetwork": "brunel",
     "population_statistics": "brunel",
     "classify_state": "brunel",
+    "Wang2002": "wang2002",
+    "PlasticInhibition": "vogels",
+    "VogelsResult": "vogels",
+    "vogels2011": "vogels",
 }
 
 _SUBMODULES = ("engine", "attractors", "connectivity", "decision", "ei_balance", "brunel", "vogels", "wang2002")
