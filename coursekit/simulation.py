@@ -489,7 +489,7 @@ def simulate(model, duration: float, dt: float | None = None, I=0.0, method: str
     elif _jit.jit_active():
         from .solvers._codegen import kernel_module
 
-        mod = kernel_module(model.kernel_module or type(model).__module__)
+        mod = kernel_module(model.kernel_module or type(model).__module__, len(model.state_names))
         kernel = mod.run_rk45 if meth.adaptive else mod.run_fixed
         out = _run(kernel, None, meth, y0, I_arr, p, t_start, dt, nsteps, t_ref, hold,
                    rng, rtol, atol, max_step, record_every)

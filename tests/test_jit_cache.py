@@ -21,7 +21,7 @@ PROBE = textwrap.dedent("""
     hits = misses = 0
     if ck._jit.jit_active():
         from coursekit.solvers._codegen import kernel_module
-        k = kernel_module("coursekit.neurons.lif").run_fixed_exp_euler  # LIF default method
+        k = kernel_module("coursekit.neurons.lif", 1).run_fixed_exp_euler  # LIF default method
         hits, misses = sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values())
     print(json.dumps({"hits": hits, "misses": misses,
                       "spikes": int(res.n_spikes), "import_s": t1 - t0,

@@ -163,7 +163,8 @@ class Model:
         if _jit.jit_active():
             from ..solvers._codegen import kernel_module
 
-            out = kernel_module(self.kernel_module or type(self).__module__).rhs_many(flat, Iv, float(t), p)
+            mod = kernel_module(self.kernel_module or type(self).__module__, n)
+            out = mod.rhs_many(flat, Iv, float(t), p)
         else:
             out = np.empty_like(flat)
             buf = np.empty(n)
