@@ -38,8 +38,8 @@ class Method:
     doc: str = ""
 
     def stability_function(self, z):
-        z = np.asarray(z, dtype=complex)
-        return sum(c * z ** k for k, c in enumerate(self.stability_poly))
+        """R(z) = sum_k c_k z^k, the amplification factor of one step of dy/dt = lambda y."""
+        return np.polyval(self.stability_poly[::-1], np.asarray(z, dtype=complex))
 
 
 METHODS = {
@@ -96,21 +96,21 @@ def stable_step(method: Method, eigenvalues) -> float:
     unit = lam / np.abs(lam)
     x = np.linspace(0.0, 4.0, 201)[1:]
     R = np.abs(method.stability_function(unit[:, None] * x[None, :]))
-    bound = np.inf
-    for j in range(lam.size):
-        bad = np.nonzero(R[j] > 1.0 + 1e-12)[0]
-        if not bad.size:
-            continue
-        lo = x[bad[0] - 1] if bad[0] > 0 else 0.0
-        hi = x[bad[0]]
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            if abs(method.stability_function(unit[j] * mid)) > 1.0 + 1e-12:
-                hi = mid
-            else:
-                lo = mid
-        bound = min(bound, lo / abs(lam[j]))
-    return bound
+    # first exit on the grid, then bisection on every ray at once
+    exits = R > 1.0 + 1e-12
+    has_exit = exits.any(axis=1)
+    if not has_exit.any():
+        return np.inf
+    unit = unit[has_exit]
+    first = exits[has_exit].argmax(axis=1)
+    lo = np.where(first > 0, x[np.maximum(first - 1, 0)], 0.0)
+    hi = x[first]
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        out = np.abs(method.stability_function(unit * mid)) > 1.0 + 1e-12
+        hi = np.where(out, mid, hi)
+        lo = np.where(out, lo, mid)
+    return float(np.min(lo / np.abs(lam[has_exit])))
 
 
 __all__ = ["Method", "METHODS", "get_method", "stable_step"]
