@@ -112,7 +112,9 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_
                 spk_idx[nspk] = i
                 nspk += 1
                 b = 0 if i < N_E else 1
-                sl = (k + 1 + delay) % L
+                # the spike is at the end of step k (t = (k+1) dt); a jump read in step
+                # k + delay lands at t = (k+1+delay) dt: exactly ``delay`` steps later
+                sl = (k + delay) % L
                 for e in range(indptr[i], indptr[i + 1]):
                     ring[sl, indices[e], b] += 1.0
             else:
@@ -242,8 +244,11 @@ class SparseEINetwork:
         for name, v in (("tau", tau), ("dt", dt)):
             if not (v > 0):
                 raise ValueError(f"{name} must be > 0 ms, got {v!r}")
-        if t_ref < 0 or delay < 0:
-            raise ValueError(f"t_ref and delay must be >= 0 ms, got t_ref={t_ref!r}, delay={delay!r}")
+        if t_ref < 0:
+            raise ValueError(f"t_ref must be >= 0 ms, got {t_ref!r}")
+        if not (delay >= dt):
+            # a spike is delivered at the earliest in the next step (as in NEST's min_delay)
+            raise ValueError(f"delay must be >= dt = {dt!r} ms, got {delay!r}")
         if not V_r < theta:
             raise ValueError(f"V_r must be < theta (mV), got V_r={V_r!r}, theta={theta!r}")
         self.N_E, self.N_I, self.C_E, self.C_I = int(N_E), int(N_I), int(C_E), int(C_I)
@@ -439,24 +444,41 @@ def population_statistics(run: SpikingRun, population: str = "E", bin: float = 1
     return PopulationStatistics(float(mean), float(np.mean(cv)) if cv.size else float("nan"), sync, peak_f, peak_p)
 
 
-def classify_state(stats: PopulationStatistics, chi: float, *, cv_regular: float = 0.3,
-                   chi_async: float = 0.45, fast_frequency: float = 60.0) -> str:
-    """Brunel's four states from measured statistics.
+def classify_state(stats: PopulationStatistics, chi: float, *, epsilon: float, cv_regular: float = 0.2,
+                   tau: float = 20.0, delay: float = 1.5) -> str:
+    """Brunel's states from measured statistics, with thresholds taken from their definitions.
 
-    Regular single-neuron firing (ISI CV < ``cv_regular``) -> "SR"; otherwise
-    Golomb's synchrony ``chi`` (:meth:`SpikingRun.synchrony`) below
-    ``chi_async`` -> "AI"; synchronous irregular -> "SI fast" or "SI slow" by
-    the population rhythm (``fast_frequency`` Hz).
+    Brunel (2000, sec. 4 and Fig. 8) names a state by two properties: single
+    neurons fire *regularly* or *irregularly*, and the global activity is
+    *stationary* (asynchronous) or *oscillating* (synchronous).
 
-    The thresholds are those the measured states separate by (N_E = 4000 and
-    10000, C_E = 1000): CV 0.00 (SR) vs >= 0.4; chi ~ 0.36 (AI) vs >= 0.5 (SR,
-    SI); rhythm ~ 18 Hz (SI slow) vs >= 120 Hz.  At the AI point finite-size
-    fluctuations near the oscillatory instability leave a damped ~ 120 Hz
-    rhythm (spectral peak 10x below SI fast), so chi is well above the 1/sqrt(N)
-    of independent neurons.
+    * Regular: ISI CV < ``cv_regular`` (0.2).  In SR the neurons fire periodically
+      (CV ~ 0); irregular firing driven by input fluctuations has CV of order 1
+      (0.66-0.78 from Brunel's Eq. for the CV at the irregular points of Fig. 8).
+    * Asynchronous: Golomb's ``chi`` (:meth:`SpikingRun.synchrony`) below
+      sqrt(epsilon + 1/N_E).  chi^2 is 1/N plus the mean pairwise correlation of
+      V (Golomb & Hansel 2000); in a sparse network at stationary activity
+      correlations come from shared input, a fraction ``epsilon`` of each
+      neuron's recurrent synapses, so chi^2 <= epsilon + 1/N and chi -> 0 as
+      N -> infinity at fixed C.  An oscillating (synchronous) state has chi of
+      order 1 whatever N.
+    * Fast or slow rhythm: the fast oscillation of SI is set by the delay
+      (period between 2D and 4D, Brunel & Hakim 1999: 167-333 Hz for D = 1.5 ms),
+      the slow one by the membrane (frequency below ~ 1/tau = 50 Hz); the cut is
+      their geometric mean sqrt(1/tau * 1/(4D)) (91 Hz for the paper's values).
+
+    Returns "SR", "AI", "SI fast", "SI slow", or "AR" (regular and asynchronous,
+    not among Fig. 8's states).  ``epsilon`` is the connection probability,
+    ``tau`` and ``delay`` in ms.
     """
+    if not (0 < epsilon <= 1):
+        raise ValueError(f"epsilon must be in (0, 1] (connection probability), got {epsilon!r}")
+    if not (tau > 0 and delay > 0):
+        raise ValueError(f"tau and delay must be > 0 ms, got tau={tau!r}, delay={delay!r}")
+    synchronous = chi >= math.sqrt(epsilon)
     if stats.cv < cv_regular:
-        return "SR"
-    if chi < chi_async:
+        return "SR" if synchronous else "AR"
+    if not synchronous:
         return "AI"
-    return "SI fast" if stats.peak_frequency >= fast_frequency else "SI slow"
+    fast_cut = 1000.0 * math.sqrt(1.0 / tau * 1.0 / (4.0 * delay))
+    return "SI fast" if stats.peak_frequency >= fast_cut else "SI slow"
