@@ -71,7 +71,11 @@ def test_brunel_state_signatures(states):
     assert fast[0].cv > 0.7 and 140 < fast[0].peak_frequency < 220
     # SI slow: low rates, a slow rhythm of ~ 20 Hz (below 1/tau = 50 Hz)
     assert slow[0].rate < 15 and 10 < slow[0].peak_frequency < 40
-    # AI: irregular, the least synchronous, below the shared-input bound chi^2 <= eps
+    # AI: irregular, the least synchronous, below the shared-input bound chi^2 <= eps.
+    # Its CV (0.37 at N_E = 10000 and 20000) is below the 0.68 of Brunel's diffusion theory:
+    # a neuron of the same kernel fed independent Poisson input at the network's rates gives
+    # 0.66, so the shortfall is a network effect (recurrent input less variable than Poisson,
+    # cf. Dummer, Wieland & Lindner 2014), not finite size; it is not pinned down here.
     assert ai[0].cv > 0.2 and ai[1] ** 2 < 0.1 < min(sr[1], fast[1], slow[1]) ** 2
     assert ai[0].peak_power < 0.5 * fast[0].peak_power
 
