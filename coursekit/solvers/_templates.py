@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+from .._jit import njit
+
 # method codes (the registry in coursekit.solvers maps names to these)
 EULER = 0
 HEUN = 1
@@ -37,6 +39,17 @@ EULER_MARUYAMA = 4
 # status codes returned by the kernels
 OK = 0
 NONFINITE = 1
+
+
+@njit
+def append_spike(spikes, nspk, ts):
+    """Store spike time ``ts`` at position ``nspk``, doubling the buffer when full."""
+    if nspk == spikes.shape[0]:
+        bigger = np.empty(2 * nspk)
+        bigger[:nspk] = spikes
+        spikes = bigger
+    spikes[nspk] = ts
+    return spikes
 
 
 def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_ref, hold, dW, record_every):
@@ -150,11 +163,7 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
                     y[i] = y_prev[i] + frac * dt * k1[i]
             if frac >= 0.0:
                 ts = t + frac * dt
-                if nspk == spikes.shape[0]:
-                    bigger = np.empty(2 * nspk)
-                    bigger[:nspk] = spikes
-                    spikes = bigger
-                spikes[nspk] = ts
+                spikes = append_spike(spikes, nspk, ts)
                 nspk += 1
                 reset(y, p)
                 t_last = ts
@@ -278,11 +287,7 @@ def run_rk45(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, rtol, atol,
                     frac = event(t, h_try, y_prev, y, p)
                     if frac >= 0.0:
                         ts = t + frac * h_try
-                        if nspk == spikes.shape[0]:
-                            bigger = np.empty(2 * nspk)
-                            bigger[:nspk] = spikes
-                            spikes = bigger
-                        spikes[nspk] = ts
+                        spikes = append_spike(spikes, nspk, ts)
                         nspk += 1
                         reset(y, p)
                         t_last = ts
