@@ -263,3 +263,17 @@ def test_two_spike_sources_both_deliver():
     assert sorted(zip(np.round(times, 6), idx)) == [(1.0, 0), (1.0, 1), (3.0, 1)]
     times, idx = res.spikes("B")
     assert sorted(zip(np.round(times, 6), idx)) == [(1.0, 1), (2.0, 0)]
+
+
+def test_monitor_added_after_the_network_is_built_records():
+    # set_conductance builds the network; a monitor added afterwards must still record
+    syn = Exponential(tau=5.0, E=0.0, g_max=1.0)
+    net = Network(dt=0.1, seed=0)
+    net.add_population("A", LIF(**LIF_COBA), 2)
+    net.add_spike_source("S", 1, times=[5.0], indices=[0])
+    net.connect("S", "A", syn, rule="all_to_all")
+    net.set_conductance("A", syn, [0.0, 30.0])
+    net.monitor("A", "V")
+    t, V = net.run(10.0).states[("A", "V")]
+    assert V.shape == (100, 2)
+    assert V[0, 1] > V[0, 0]  # the conductance set before the monitor depolarises neuron 1

@@ -141,8 +141,10 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
         k = k0 + kk
         t = k * dt
         slot = k % L
-        # (1) deliveries due at t_k, (2) channel input sums.  Loops run over
-        # views indexed by the loop counter, so they vectorise (no wrap-around).
+        # (1) channels to t_k: the exact decay over the previous step (not on a
+        # run's first step: a run ends with the channels at its end time) plus the
+        # ring-buffer slot due now, (2) channel input sums -- one pass per channel.
+        # Loops run over views indexed by the loop counter, so they vectorise.
         for i in range(Ntot):
             IS[i] = Iext[i]
             GS[i] = 0.0
@@ -150,22 +152,33 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
             Rc = RING[(c * L + slot) * Ntot:(c * L + slot + 1) * Ntot]
             Gc = G[c * Ntot:(c + 1) * Ntot]
             Hc = H[c * Ntot:(c + 1) * Ntot]
+            ed = ch_decay[c] if kk > 0 else 1.0
+            E = ch_E[c]
+            cond = ch_cond[c] > 0.0
             if ch_kind[c] == EXPONENTIAL:
-                for i in range(Ntot):
-                    Gc[i] += Rc[i]
-                    Rc[i] = 0.0
+                if cond:
+                    for i in range(Ntot):
+                        g = Gc[i] * ed + Rc[i]
+                        Rc[i] = 0.0
+                        Gc[i] = g
+                        GS[i] += g
+                        IS[i] += g * E
+                else:
+                    for i in range(Ntot):
+                        g = Gc[i] * ed + Rc[i]
+                        Rc[i] = 0.0
+                        Gc[i] = g
+                        IS[i] += g
             else:
+                er = ch_rise[c] if kk > 0 else 1.0
+                kap = ch_kappa[c] if kk > 0 else 0.0
                 for i in range(Ntot):
-                    Hc[i] += Rc[i]
+                    g = Gc[i] * ed + Hc[i] * kap
+                    Hc[i] = Hc[i] * er + Rc[i]
                     Rc[i] = 0.0
-            if ch_cond[c] > 0.0:
-                E = ch_E[c]
-                for i in range(Ntot):
-                    GS[i] += Gc[i]
-                    IS[i] += Gc[i] * E
-            else:
-                for i in range(Ntot):
-                    IS[i] += Gc[i]
+                    Gc[i] = g
+                    GS[i] += g if cond else 0.0
+                    IS[i] += g * E if cond else g
         # (3) populations
         ns = 0
         ptr = gen_ptr[0]
@@ -182,13 +195,16 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
                 _dispatch_step(model_of[q], Y, yoff[q], n, g0, P[q], method_of[q], t, dt, k, IS, GS,
                                refr_until, hold_of[q], vidx_of[q], spiked, frac)
                 nr = nref_of[q]
-                Sq = spiked[g0:g0 + n]
-                Rq = refr_until[g0:g0 + n]
-                for i in range(n):
-                    if Sq[i]:
-                        Rq[i] = k + nr
-                        step_spk[ns] = g0 + i
-                        ns += 1
+                # scan the spike flags eight at a time (``spiked`` is padded to
+                # whole words): at a few spikes per step most words are zero
+                Sw = spiked.view(np.uint64)
+                for w in range(g0 // 8, (g0 + n + 7) // 8):
+                    if Sw[w] != 0:
+                        for i in range(max(8 * w, g0), min(8 * w + 8, g0 + n)):
+                            if spiked[i]:
+                                refr_until[i] = k + nr
+                                step_spk[ns] = i
+                                ns += 1
             elif kind == POISSON:
                 for i in range(n):
                     if np.random.random() < prob[g0 + i]:
@@ -211,20 +227,6 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
         while ptr < gen_step.shape[0] and gen_step[ptr] <= k:
             ptr += 1
         gen_ptr[0] = ptr
-        # (4) exact channel decay to t_{k+1}
-        for c in range(C):
-            Gc = G[c * Ntot:(c + 1) * Ntot]
-            Hc = H[c * Ntot:(c + 1) * Ntot]
-            ed = ch_decay[c]
-            if ch_kind[c] == EXPONENTIAL:
-                for i in range(Ntot):
-                    Gc[i] *= ed
-            else:
-                er = ch_rise[c]
-                kap = ch_kappa[c]
-                for i in range(Ntot):
-                    Gc[i] = Gc[i] * ed + Hc[i] * kap
-                    Hc[i] *= er
         # record spikes and rates
         if nspk + ns > spk_step.shape[0]:
             cap = 2 * spk_step.shape[0] + ns
@@ -325,4 +327,18 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
             r = (kk + 1) // rec_every - 1
             for m in range(M):
                 R[r, m] = Y[rec_flat[m]]
+    # the channels' exact decay over the last step: they end at t_{k0 + nsteps}
+    for c in range(C):
+        Gc = G[c * Ntot:(c + 1) * Ntot]
+        Hc = H[c * Ntot:(c + 1) * Ntot]
+        ed = ch_decay[c]
+        if ch_kind[c] == EXPONENTIAL:
+            for i in range(Ntot):
+                Gc[i] *= ed
+        else:
+            er = ch_rise[c]
+            kap = ch_kappa[c]
+            for i in range(Ntot):
+                Gc[i] = Gc[i] * ed + Hc[i] * kap
+                Hc[i] *= er
     return spk_step, spk_idx, spk_frac, nspk

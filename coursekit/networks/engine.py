@@ -445,6 +445,9 @@ class Network:
         if not (isinstance(every, (int, np.integer)) and every >= 1):
             raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
         self._monitors.append((pop, variable, j, idx, int(every)))
+        if self._built is not None:  # built already (e.g. by set_conductance): record from the next run on
+            q = self._pop_index(pop.name)
+            self._rec.append((pop, variable, int(every), self._built["yoff"][q] + j * pop.size + idx))
 
     # -- memory -----------------------------------------------------------
     @staticmethod
@@ -634,7 +637,7 @@ class Network:
             ch_kind=ch_kind, ch_cond=ch_cond, ch_E=ch_E, ch_decay=ch_decay, ch_rise=ch_rise, ch_kappa=ch_kappa,
             G=np.zeros(max(C * Ntot, 1)), H=np.zeros(max(C * Ntot, 1)), RING=np.zeros(max(C * L * Ntot, 1)), L=L,
             IS=np.zeros(Ntot), GS=np.zeros(Ntot), refr_until=np.full(Ntot, -1, np.int64),
-            spiked=np.zeros(Ntot, np.bool_), frac=np.zeros(Ntot),
+            spiked=np.zeros(-(-Ntot // 8) * 8, np.bool_), frac=np.zeros(Ntot),
             pr_pre_start=pr_pre_start, pr_pre_n=pr_pre_n, pr_post_start=pr_post_start, pr_post_n=pr_post_n,
             pr_ch=np.array(pr_ch, np.int64), pr_delay=pr_delay, pr_dly_off=pr_dly_off, pr_ptr_off=pr_ptr_off,
             pr_syn_off=pr_syn_off, pr_plastic=pr_plastic, pr_tpre_off=pr_tpre_off, pr_tpost_off=pr_tpost_off,
