@@ -277,3 +277,31 @@ def test_monitor_added_after_the_network_is_built_records():
     t, V = net.run(10.0).states[("A", "V")]
     assert V.shape == (100, 2)
     assert V[0, 1] > V[0, 0]  # the conductance set before the monitor depolarises neuron 1
+
+
+def test_sign_only_spike_tests_agree_with_the_interpolating_ones():
+    # the engine binds reached_sign / crossing_sign in place of the models' own
+    # helpers (it needs only whether a neuron fired): the decisions must agree
+    from coursekit.neurons import _kernels as K
+
+    rng = np.random.default_rng(3)
+    th = rng.uniform(-1, 1, 4000)
+    vp = np.concatenate([rng.uniform(-2, 2, 3000), th[3000:3500], th[3500:] - 1e-12])
+    v = np.concatenate([rng.uniform(-2, 2, 3000), th[3000:3500] + 0.1, th[3500:]])
+    for full, sign in ((K.reached, K.reached_sign), (K.crossing, K.crossing_sign)):
+        a = np.array([full(x, y, z) >= 0.0 for x, y, z in zip(vp, v, th)])
+        b = np.array([sign(x, y, z) >= 0.0 for x, y, z in zip(vp, v, th)])
+        np.testing.assert_array_equal(a, b)
+        assert 0 < a.sum() < a.size
+
+
+def test_engine_population_uses_the_models_own_event():
+    # the bound event is the model's (with the sign-only helper): a neuron
+    # pinned exactly at threshold fires, one just below does not
+    model = LIF(**LIF_COBA)
+    net = Network(dt=0.1, seed=0)
+    net.add_population("A", model, 2, V=np.array([-50.0, -50.0]))
+    net.set_input("A", [100.0, 99.9])  # R I = 10 mV: V_inf = -50 (threshold) and just below
+    res = net.run(1.0)
+    _, idx = res.spikes("A")
+    assert list(idx) == [0]

@@ -65,7 +65,7 @@ def _module_source(variants) -> str:
     parts, imports, deps = [], [], []
     for i, (module_name, method, d, n_params, vidx, hold) in enumerate(variants):
         imports.append(f"import {module_name} as _model_{i}\n")
-        imports.append(f"rhs_{i} = numpy_twin(_model_{i}.rhs)\nevent_{i} = numpy_twin(_model_{i}.event)\n"
+        imports.append(f"rhs_{i} = numpy_twin(_model_{i}.rhs)\nevent_{i} = numpy_twin(_model_{i}.event, replace=SIGN_ONLY)\n"
                        f"reset_{i} = numpy_twin(_model_{i}.reset)\n")
         parts.append(_step_source(i, d, n_params, method, vidx, hold))
         deps.append(_dependency_text(importlib.import_module(module_name)))
@@ -84,6 +84,7 @@ def _module_source(variants) -> str:
         "from coursekit._jit import njit\n"
         "from coursekit.networks._fastmath import expm1v, stack_empty, numpy_twin\n"
         "from coursekit.plasticity.stdp import on_post, on_pre\n"
+        "from coursekit.neurons._kernels import SIGN_ONLY\n"
         f"from coursekit.networks._templates import {consts}, _H\n"
         + "".join(imports) + "\n\n" + body + "\n"
     )

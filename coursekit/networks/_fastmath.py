@@ -83,10 +83,22 @@ def expm1v(z):
     return s * p + (s - 1.0)
 
 
-def numpy_twin(func, _memo=None):
-    """Inline-always, numpy-error-model copy of a jitted function (see above)."""
+def numpy_twin(func, _memo=None, replace=None):
+    """Inline-always, numpy-error-model copy of a jitted function (see above).
+
+    ``replace`` maps names of jitted helpers called by ``func`` (at any depth)
+    to the functions to call instead (e.g. the sign-only spike tests of
+    :data:`coursekit.neurons._kernels.SIGN_ONLY`)."""
+    replace = replace or {}
     if not _jit.JIT_ENABLED:
-        return _jit.py_func(func)
+        py = _jit.py_func(func)
+        if not replace:
+            return py
+        g = dict(py.__globals__)
+        for name in py.__code__.co_names:
+            if name in replace and name in g:
+                g[name] = _jit.py_func(replace[name])
+        return _pytypes.FunctionType(py.__code__, g, py.__name__, py.__defaults__, py.__closure__)
     from numba.core.registry import CPUDispatcher
 
     memo = {} if _memo is None else _memo
@@ -96,8 +108,10 @@ def numpy_twin(func, _memo=None):
     g = dict(py.__globals__)
     for name in py.__code__.co_names:
         value = g.get(name)
+        if name in replace and isinstance(value, CPUDispatcher):
+            value = replace[name]
         if isinstance(value, CPUDispatcher):
-            g[name] = numpy_twin(value, memo)
+            g[name] = numpy_twin(value, memo, replace)
     copy = _pytypes.FunctionType(py.__code__, g, py.__name__, py.__defaults__, py.__closure__)
     import numba
 

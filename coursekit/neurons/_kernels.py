@@ -45,3 +45,23 @@ def reached(v_prev, v, threshold):
             return (threshold - v_prev) / (v - v_prev)
         return 0.0
     return -1.0
+
+
+# Sign-only twins for the network engine, which aligns spikes to the step end
+# and needs only *whether* a neuron fired: the same conditions without the
+# interpolating division (a division per neuron and step costs as much as the
+# rest of a LIF update).  ``coursekit.networks._codegen`` binds them in place of
+# the two above; a test checks that the signs agree.
+@njit
+def crossing_sign(v_prev, v, threshold):
+    """0.0 where :func:`crossing` is >= 0, else -1.0."""
+    return 0.0 if (v >= threshold and v_prev < threshold) else -1.0
+
+
+@njit
+def reached_sign(v_prev, v, threshold):
+    """0.0 where :func:`reached` is >= 0, else -1.0."""
+    return 0.0 if v >= threshold else -1.0
+
+
+SIGN_ONLY = {"crossing": crossing_sign, "reached": reached_sign}
