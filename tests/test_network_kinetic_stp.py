@@ -289,3 +289,48 @@ def test_bad_kinetic_and_stp_input_names_what_and_why():
     proj = net.connect("E", "E", Exponential(), rule="all_to_all")
     with pytest.raises(ValueError, match="has no short-term plasticity"):
         proj.stp_state()
+
+
+def test_kinetic_pulse_queue_under_dense_input():
+    # spikes in most steps (Poisson) and in every step for a while (generator):
+    # pulses overlap and prolong all the time, and the queue holds delay + T_dur
+    # steps of events for every neuron -- its full capacity
+    syn = NMDA(g_max=1.0, T_dur=1.0)
+    delay, T = 2.0, 200.0
+    net = Network(dt=DT, seed=3)
+    net.add_poisson("X", 20, 3000.0)  # p = 0.3 per step
+    every = np.round(np.arange(10.0, 40.0, DT), 1)
+    tg = np.concatenate([every, every, [50.0, 50.5, 51.5, 120.0]])
+    ig = np.concatenate([np.zeros(every.size, int), np.ones(every.size, int), [0, 0, 1, 1]])
+    net.add_spike_source("G", 2, times=tg, indices=ig)
+    net.add_population("P", LIF(**QUIET), 2)
+    W = np.random.default_rng(0).uniform(0.5, 1.5, (22, 2))
+    net.connect("X", "P", syn, weight=W[:20], rule="all_to_all", delay=delay)
+    net.connect("G", "P", syn, weight=W[20:], rule="all_to_all", delay=delay)
+    net.monitor_conductance("P", syn, every=7)
+    res = net.run(T)
+    t, g = res.conductance("P", syn)
+    times, idx = res.spikes("X")
+    assert times.size > 20 * 0.25 * T / DT
+    ref = np.zeros((int(round(T / DT)), 2))
+    for j in range(20):
+        ref += np.outer(syn.simulate(times[idx == j] + delay, T, dt=DT).g[1:], W[j])
+    for j in range(2):
+        ref += np.outer(syn.simulate(tg[ig == j] + delay, T, dt=DT).g[1:], W[20 + j])
+    np.testing.assert_allclose(g, ref[6::7], rtol=0, atol=1e-12 * ref.max())
+
+
+def test_set_conductance_of_a_kinetic_channel_decays_with_beta():
+    syn = GABA_A(g_max=1.0)
+    net = Network(dt=DT, seed=0)
+    _source(net, [[5.0]])
+    net.add_population("P", LIF(**QUIET), 2)
+    net.connect("S", "P", syn, rule="all_to_all")
+    net.set_conductance("P", syn, [2.0, 3.0])
+    net.run(4.0)
+    np.testing.assert_allclose(net.conductance("P", syn), np.array([2.0, 3.0]) * math.exp(-syn.beta * 4.0),
+                               rtol=1e-12)
+    net.run(16.0)  # plus the pulse of the spike at 5 ms, which adds linearly
+    pulse = syn.simulate([5.0], 20.0, dt=DT).g[-1]
+    np.testing.assert_allclose(net.conductance("P", syn),
+                               np.array([2.0, 3.0]) * math.exp(-syn.beta * 20.0) + pulse, rtol=1e-12)
