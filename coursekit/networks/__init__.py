@@ -1,8 +1,9 @@
 """Networks: the spiking-network engine, the circuits of the course, attractor networks.
 
 * :mod:`coursekit.networks.engine` -- populations of any integrate-and-fire
-  model, sparse projections with delays and plasticity, Poisson input,
-  monitors (``Network``, ``NetworkResult``);
+  model, sparse projections with delays, phenomenological or kinetic
+  (AMPA, GABA_A, NMDA) synapses, STDP and short-term plasticity, Poisson
+  input, monitors of states and conductances (``Network``, ``NetworkResult``);
 * :mod:`coursekit.networks.attractors` -- Hopfield, modern Hopfield, CANN,
   CANN with adaptation;
 * :mod:`coursekit.networks.decision`, :mod:`coursekit.networks.ei_balance`, ... --

@@ -15,18 +15,31 @@ Synaptic input enters the membrane equation as the model's input current:
 (current channels), evaluated as ``IS - GS * V`` with ``IS``/``GS`` summed per
 neuron before the update, so the model's ``rhs`` stays its one equation.
 
-Step k goes from t_k to t_{k+1}: (1) deliver the ring-buffer slot of step k;
-(2) sum channel inputs; (3) update neurons with g(t_k), detect spikes (at
-t_{k+1}); (4) decay channels to t_{k+1} (exactly); (5) plasticity traces decay
-to t_{k+1}; (6) propagate spikes into slot k + 1 + delay, with ``on_pre``
-weight updates; (7) ``on_post`` updates; (8) trace increments; (9) monitors.
+Kinetic channels (AMPA, GABA_A, NMDA) add ``g_i B(V_i) (E - V)`` with the Mg
+block ``B`` of V at the start of the step (1 except NMDA); their state lives
+per presynaptic neuron (see :mod:`._presynaptic`).  A projection with
+short-term plasticity multiplies each spike's weights by the efficacy that
+its model's own ``on_spike`` returns (the model bound into the generated
+module like the neuron functions; ``_dispatch_on_spike`` becomes an ``if``
+chain over the STP models).
+
+Step k goes from t_k to t_{k+1}: (1) deliver the ring-buffer slot of step k and
+the kinetic pulse starts/ends due at t_k; (2) sum channel inputs; (3) update
+neurons with g(t_k), detect spikes (at t_{k+1}); (4) advance channels to
+t_{k+1} (exactly); (5) plasticity traces decay to t_{k+1}; (6) propagate spikes
+into slot k + 1 + delay (weights times the STP efficacy; kinetic projections
+queue a pulse for step k + 1 + delay), with ``on_pre`` weight updates;
+(7) ``on_post`` updates; (8) trace increments; (9) monitors.
 """
 import math
 
 import numpy as np
 
 from coursekit.networks._fastmath import expm1v, stack_empty
+from coursekit.networks._presynaptic import (KC_COND, KC_DECAY, KC_E, KC_EON, KC_MG, KC_SINF, kinetic_events,
+                                             kinetic_push, stp_advance)
 from coursekit.plasticity.stdp import on_post, on_pre
+from coursekit.synapses.kinetic import mg_block
 
 EULER = 0
 HEUN = 1
@@ -39,6 +52,13 @@ GENERATOR = 2
 
 EXPONENTIAL = 0
 DUAL = 1
+
+# columns of stp_i (one row per projection with short-term plasticity)
+STP_MODEL = 0
+STP_D = 1
+STP_YOFF = 2
+STP_LOFF = 3
+STP_POWOFF = 4
 
 _H = 1.52587890625e-05  # 2**-16: secant step of exponential Euler (exact reciprocal)
 
@@ -130,11 +150,15 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
                 pr_pre_start, pr_pre_n, pr_post_start, pr_post_n, pr_ch, pr_delay, pr_dly_off,
                 pr_ptr_off, pr_syn_off, pr_plastic, pr_tpre_off, pr_tpost_off, pr_col_off, pr_colsyn_off,
                 indptr, indices, weights, dly, colptr, colsyn, colpre, PL, TR, tr_decay_pre, tr_decay_post,
-                spk_step, spk_idx, spk_frac, nspk, counts, rec_flat, R, rec_every, step_spk):
+                spk_step, spk_idx, spk_frac, nspk, counts, rec_flat, R, rec_every, step_spk,
+                kc_f, kc_n, KD, KP, KW, vflat, kin_pr, pr_kin, pr_koff, pr_qoff, pr_qcap, QP, QJ, QA,
+                KS, KT, KE, KA, pr_stp, stp_i, stp_p, STY, STL, STPOW, stp_tmp, rec_src):
     """Advance the network ``nsteps`` steps from step ``k0``; returns the
     (possibly grown) spike buffers and their fill ``nspk``."""
     npop = model_of.shape[0]
     C = ch_kind.shape[0]
+    KC = kc_n.shape[0]
+    NK = kin_pr.shape[0]
     npro = pr_pre_start.shape[0]
     M = rec_flat.shape[0]
     for kk in range(nsteps):
@@ -179,6 +203,28 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
                     Gc[i] = g
                     GS[i] += g if cond else 0.0
                     IS[i] += g * E if cond else g
+        # kinetic channels: pulse starts and ends due at t_k, then g B(V) with V(t_k)
+        for r in range(NK):
+            pr = kin_pr[r]
+            c = pr_kin[pr]
+            kinetic_events(k, dt, kc_n[c], kc_f[c], pr_koff[pr], pr_qoff[pr], pr_qcap[pr], QP[3 * pr:3 * pr + 3],
+                           QJ, QA, KS, KT, KE, pr_ptr_off[pr], pr_syn_off[pr], indptr, indices, weights,
+                           KD[c * Ntot:(c + 1) * Ntot], KP[c * Ntot:(c + 1) * Ntot], KW[c * Ntot:(c + 1) * Ntot])
+        for c in range(KC):
+            Dc = KD[c * Ntot:(c + 1) * Ntot]
+            Pc = KP[c * Ntot:(c + 1) * Ntot]
+            if kc_f[c, KC_COND] > 0.0:
+                E = kc_f[c, KC_E]
+                mg = kc_f[c, KC_MG]
+                for i in range(Ntot):
+                    gk = Dc[i] + Pc[i]
+                    if mg >= 0.0 and vflat[i] >= 0 and gk != 0.0:
+                        gk *= mg_block(Y[vflat[i]], mg)
+                    GS[i] += gk
+                    IS[i] += gk * E
+            else:
+                for i in range(Ntot):
+                    IS[i] += Dc[i] + Pc[i]
         # (3) populations
         ns = 0
         ptr = gen_ptr[0]
@@ -227,6 +273,19 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
         while ptr < gen_step.shape[0] and gen_step[ptr] <= k:
             ptr += 1
         gen_ptr[0] = ptr
+        # (4) kinetic channels advance to t_{k+1} (the others are advanced at the
+        # start of the next step, fused with their delivery)
+        for c in range(KC):
+            # decaying part: exp(-beta dt); part in pulse: each s relaxes to s_inf with tau_on
+            Dc = KD[c * Ntot:(c + 1) * Ntot]
+            Pc = KP[c * Ntot:(c + 1) * Ntot]
+            Wc = KW[c * Ntot:(c + 1) * Ntot]
+            ed = kc_f[c, KC_DECAY]
+            eon = kc_f[c, KC_EON]
+            sinf = kc_f[c, KC_SINF]
+            for i in range(Ntot):
+                Dc[i] *= ed
+                Pc[i] = sinf * Wc[i] + (Pc[i] - sinf * Wc[i]) * eon
         # record spikes and rates
         if nspk + ns > spk_step.shape[0]:
             cap = 2 * spk_step.shape[0] + ns
@@ -266,7 +325,16 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
         for pr in range(npro):
             a0 = pr_pre_start[pr]
             a1 = a0 + pr_pre_n[pr]
+            if pr_kin[pr] >= 0:  # kinetic: queue a transmitter pulse for step k + 1 + delay
+                qp = QP[3 * pr:3 * pr + 3]
+                for s in range(ns):
+                    j = step_spk[s]
+                    if j >= a0 and j < a1:
+                        kinetic_push(j - a0, k + 1 + pr_delay[pr], pr_koff[pr], pr_qoff[pr], pr_qcap[pr], qp,
+                                     QJ, QA, KA)
+                continue
             ch = pr_ch[pr]
+            st = pr_stp[pr]
             pl = pr_plastic[pr]
             po = pr_post_start[pr]
             so = pr_syn_off[pr]
@@ -283,15 +351,29 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
                 e1 = indptr[row + 1]
                 tgt = indices[so + e0:so + e1]
                 wv = weights[so + e0:so + e1]
+                eff = 1.0
+                if st >= 0:  # short-term plasticity: state brought to t_{k+1}, then the model's on_spike
+                    dd = stp_i[st, STP_D]
+                    yo = stp_i[st, STP_YOFF] + (j - a0) * dd
+                    ys = STY[yo:yo + dd]
+                    li = stp_i[st, STP_LOFF] + (j - a0)
+                    stp_advance(ys, dd, k + 1 - STL[li], STPOW, stp_i[st, STP_POWOFF], stp_tmp)
+                    STL[li] = k + 1
+                    which = stp_i[st, STP_MODEL]
+                    eff = _dispatch_on_spike(which, ys, stp_p[st])
                 if doff < 0 and pl < 0:
-                    for e in range(e1 - e0):
-                        Rh[tgt[e]] += wv[e]
+                    if st < 0:
+                        for e in range(e1 - e0):
+                            Rh[tgt[e]] += wv[e]
+                    else:
+                        for e in range(e1 - e0):
+                            Rh[tgt[e]] += wv[e] * eff
                 else:
                     for e in range(e1 - e0):
                         post = tgt[e]
                         d = pr_delay[pr] if doff < 0 else dly[doff + e0 + e]
                         sl = (k + 1 + d) % L
-                        RING[(ch * L + sl) * Ntot + post] += wv[e]
+                        RING[(ch * L + sl) * Ntot + post] += wv[e] * eff
                         if pl >= 0:
                             wv[e] = on_pre(wv[e], TR[pr_tpost_off[pr] + post - po], PL[pl])
         # (7) on_post
@@ -326,7 +408,18 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
         if M > 0 and (kk + 1) % rec_every == 0:
             r = (kk + 1) // rec_every - 1
             for m in range(M):
-                R[r, m] = Y[rec_flat[m]]
+                fm = rec_flat[m]
+                src = rec_src[m]
+                if src == 0:  # a state variable
+                    R[r, m] = Y[fm]
+                elif src == 1:  # a phenomenological channel, decayed to t_{k+1} (left limit)
+                    c = fm // Ntot
+                    if ch_kind[c] == EXPONENTIAL:
+                        R[r, m] = G[fm] * ch_decay[c]
+                    else:
+                        R[r, m] = G[fm] * ch_decay[c] + H[fm] * ch_kappa[c]
+                else:  # a kinetic channel
+                    R[r, m] = KD[fm] + KP[fm]
     # the channels' exact decay over the last step: they end at t_{k0 + nsteps}
     for c in range(C):
         Gc = G[c * Ntot:(c + 1) * Ntot]

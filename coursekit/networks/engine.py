@@ -13,14 +13,29 @@ sparse, delayed, optionally plastic synapses.
 
 Design: each population of model M is stepped by M's own ``rhs``/``event``/
 ``reset`` (one equation, see :mod:`._templates`); synaptic conductances enter as
-the model's input current ``I = sum_c g_c (E_c - V) + I_ext`` (pA, nS, mV).  A
-projection's synapse is a :mod:`coursekit.synapses` model (``Exponential``,
-``DualExponential``, ``Alpha``), conductance- or current-based; its channel on
-the target population integrates exactly.  Spikes are aligned to the step end
-(t_{k+1}); a delay ``D`` (ms, rounded to steps) makes a spike at t_{k+1} reach
-the channel at t_{k+1} + D.  Plastic projections (``STDP``,
+the model's input current ``I = sum_c g_c B_c(V) (E_c - V) + I_ext`` (pA, nS,
+mV).  A projection's synapse is a :mod:`coursekit.synapses` model,
+conductance- or current-based:
+
+* phenomenological (``Exponential``, ``DualExponential``, ``Alpha``): the
+  channel on the target population integrates exactly, spikes wait in a ring
+  buffer for their delay;
+* kinetic (``AMPA``, ``GABA_A``, ``NMDA``; Destexhe et al. 1994): the gating
+  variable ``s`` of each presynaptic neuron is kept exactly, per projection,
+  and each postsynaptic neuron sums ``w s`` over its inputs in three
+  accumulators (see :mod:`._presynaptic`); the NMDA Mg block ``B(V)`` is
+  evaluated with V at the start of each step.  One delay per projection, fixed
+  weights.
+
+Spikes are aligned to the step end (t_{k+1}); a delay ``D`` (ms, rounded to
+steps) makes a spike at t_{k+1} reach the channel at t_{k+1} + D (a kinetic
+synapse's transmitter pulse starts then).  Plastic projections (``STDP``,
 ``InhibitorySTDP``) update their weights on the same event path, with traces
-of the somatic spikes (delays do not enter the learning rule).
+of the somatic spikes (delays do not enter the learning rule).  Short-term
+plasticity (``stp=ThreeFactorDepression(...)``, ``TransmitterConsumption``,
+``ReleaseProbability``) keeps the model's state per presynaptic neuron and
+multiplies the weights of each spike by the efficacy its ``on_spike`` returns
+(``U x^-`` or ``u^+ x^-``); it combines with STDP.
 
 Units: ms, mV, nS (conductance weights), pA (currents and current weights), Hz.
 """
@@ -35,9 +50,14 @@ import numpy as np
 
 from .. import _jit
 from ..neurons.base import Model
+from ..plasticity._stp import ShortTermPlasticity
+from ..plasticity.release_rate import ReleaseProbabilityRate
 from ..plasticity.stdp import N_PARAMS, InhibitorySTDP, STDP
-from ..synapses import Alpha, DualExponential, Exponential
+from ..plasticity.three_factor import ThreeFactorDepression
+from ..synapses import AMPA, GABA_A, NMDA, Alpha, DualExponential, Exponential
+from ..synapses import _linear
 from ..synapses.base import Synapse
+from . import _presynaptic as K
 from . import _templates as T
 from . import connectivity as conn
 
@@ -88,7 +108,8 @@ class Population:
 class Projection:
     """Synapses from one population to another (CSR by presynaptic neuron)."""
 
-    def __init__(self, pre, post, synapse, indptr, indices, weights, delay_steps, plasticity, name):
+    def __init__(self, pre, post, synapse, indptr, indices, weights, delay_steps, plasticity, name, stp=None,
+                 net=None):
         self.pre = pre
         self.post = post
         self.synapse = synapse
@@ -97,11 +118,70 @@ class Projection:
         self.weights = weights
         self.delay_steps = delay_steps  # int or per-synapse int32 array
         self.plasticity = plasticity
+        self.stp = stp
         self.name = name
+        self._net = net
+        self._stp_y = None  # (n_pre, d) view of the engine's STP state, after the build
+        self._stp_last = None  # step at which each row is valid
+        self._stp_step = None  # augmented one-step propagator (d+1, d+1)
 
     @property
     def n_synapses(self) -> int:
         return int(self.indices.size)
+
+    @property
+    def kinetic(self) -> bool:
+        """Whether the synapse is kinetic (AMPA, GABA_A, NMDA)."""
+        return bool(getattr(self.synapse, "kinetic", False))
+
+    def stp_state(self, at: str = "now") -> dict:
+        """Short-term-plasticity state of each presynaptic neuron, by state name.
+
+        Parameters
+        ----------
+        at : {"now", "last_spike"}
+            ``"now"``: brought forward exactly to the network's present time
+            ``net.t``; ``"last_spike"``: right after each neuron's last spike
+            (after its ``on_spike``; the initial state for neurons that have
+            not spiked).
+
+        Returns
+        -------
+        dict
+            ``{name: array of n_pre values}`` for the model's resource variables
+            (``x``, ``y`` and ``z = 1 - x - y`` for ThreeFactorDepression; ``x``
+            for TransmitterConsumption; ``u``, ``x`` for ReleaseProbability; all
+            dimensionless), and ``"t_last"``: the time (ms) at which the
+            values hold.  The model's own current ``g`` is not part of the
+            network (the projection's synapse is) and is left out.
+        """
+        m = self.stp
+        if m is None:
+            raise ValueError(f"projection {self.name!r} has no short-term plasticity (connect(..., stp=...))")
+        if at not in ("now", "last_spike"):
+            raise ValueError(f"at must be 'now' or 'last_spike', got {at!r}")
+        d = len(m.state_names)
+        if self._stp_y is None:  # not run yet: every neuron in the initial state at t = 0
+            Y = np.tile(m.initial_state(), (self.pre.size, 1)).astype(np.float64)
+            last = np.zeros(self.pre.size, np.int64)
+        else:
+            Y = self._stp_y.copy()
+            last = self._stp_last.copy()
+        dt = self._net.dt
+        if at == "now":
+            now = self._net._k
+            M1 = self._stp_step if self._stp_step is not None else _stp_one_step(m, dt)
+            Ya = np.hstack([Y, np.ones((Y.shape[0], 1))])
+            for gap in np.unique(now - last):
+                rows = (now - last) == gap
+                Ya[rows] = Ya[rows] @ np.linalg.matrix_power(M1, int(gap)).T
+            Y = Ya[:, :d]
+            last = np.full_like(last, now)
+        out = {n: Y[:, i].copy() for i, n in enumerate(m.state_names) if i != m.current_state}
+        if isinstance(m, ThreeFactorDepression):
+            out["z"] = 1.0 - out["x"] - out["y"]
+        out["t_last"] = last * dt
+        return out
 
     def weight_matrix(self) -> np.ndarray:
         """Dense ``(n_pre, n_post)`` weights (nS or pA; sums multiple synapses)."""
@@ -152,6 +232,19 @@ class NetworkResult:
         t = self.t_start + (np.arange(n) + 0.5) * nb * self.dt
         return t, c / (pop.size * nb * self.dt) * 1000.0
 
+    def conductance(self, name, synapse):
+        """Conductance recorded by :meth:`Network.monitor_conductance` for the
+        channel of ``synapse`` on population ``name``: (t ms, array of shape
+        (n_samples, n_recorded), nS or pA)."""
+        pop = self.net._pop(name)
+        for key, value in self.states.items():
+            other = key[1]
+            if key[0] == pop.name and isinstance(other, Synapse) and (
+                    other is synapse or _same_channel(other, synapse)):
+                return value
+        raise ValueError(f"no conductance of {synapse!r} on {pop.name!r} was recorded "
+                         "(Network.monitor_conductance before the run)")
+
     def mean_rate(self, name) -> float:
         """Mean firing rate over the run (Hz per neuron)."""
         pop = self.net._pop(name)
@@ -179,6 +272,7 @@ class Network:
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
         self._monitors: list[tuple] = []
+        self._gmonitors: list[tuple] = []
         self._built = None
         self.t = 0.0
         self._k = 0
@@ -308,16 +402,21 @@ class Network:
             self._built["Iext"][g0:g0 + pop.size] = pop.I_ext
 
     def connect(self, pre, post, synapse: Synapse, weight=1.0, *, p=None, indegree=None, rule=None,
-                matrix=None, delay=0.0, plasticity=None, autapses: bool | None = None, name=None):
+                matrix=None, delay=0.0, plasticity=None, stp=None, autapses: bool | None = None, name=None):
         """Connect ``pre`` to ``post`` with synapses of model ``synapse``.
 
         Parameters
         ----------
         pre, post : str or Population
             Names of existing populations (``post`` must be a neuron population).
-        synapse : Exponential, DualExponential or Alpha
-            Synapse model: its time constant(s), reversal potential ``E`` and
-            ``g_max``; ``output="current"`` makes it current-based.
+        synapse : Exponential, DualExponential, Alpha, AMPA, GABA_A or NMDA
+            Synapse model: its time constant(s) or rate constants, reversal
+            potential ``E`` and ``g_max``; ``output="current"`` makes it
+            current-based.  Kinetic synapses (AMPA, GABA_A, NMDA) take one
+            ``delay`` per projection, no ``plasticity`` and no ``stp`` (their
+            postsynaptic accumulators need fixed weights), and their ``T_dur``
+            must be a multiple of ``dt``; NMDA's Mg block acts on
+            conductance-based output only.
         weight : float or array
             Multiplies ``g_max``: a number, or a ``(n_pre, n_post)`` array read at
             the connected pairs.  The stored weight is ``g_max * weight`` (nS, or pA
@@ -336,6 +435,17 @@ class Network:
             rounded to steps.
         plasticity : STDP or InhibitorySTDP, optional
             Weight plasticity on the event path (weights bounded by its w_min/w_max).
+        stp : ThreeFactorDepression, TransmitterConsumption or ReleaseProbability, optional
+            Short-term plasticity: the model's state is kept per presynaptic
+            neuron (exact between spikes) and each spike delivers ``w *``
+            efficacy, the dimensionless ``U_SE x^-`` or ``u^+ x^-`` that the
+            model's ``on_spike`` returns with its amplitude ``A``/``A_SE`` set
+            to 1.  The projection's ``synapse`` provides the postsynaptic
+            dynamics (for Tsodyks & Markram 1997 use ``Exponential(tau=tau_in,
+            g_max=A_SE, output="current")``); the model's own current ``g``/``y``
+            does not enter the network.  Combines with ``plasticity`` (STDP
+            changes ``w``, STP multiplies it).  Read the state after a run with
+            :meth:`Projection.stp_state`.
         autapses : bool
             Allow ``j -> j`` synapses when ``pre is post`` (default: no).
         """
@@ -345,11 +455,36 @@ class Network:
         B = self._pop(post)
         if B.kind != T.NEURONS:
             raise ValueError(f"post: population {B.name!r} is a spike source and cannot receive synapses")
-        if not isinstance(synapse, (Exponential, DualExponential, Alpha)):
-            raise ValueError("synapse must be a coursekit.synapses Exponential, DualExponential or Alpha model "
-                             f"(kinetic synapses are not in the network engine), got {type(synapse).__name__}")
+        if not isinstance(synapse, (Exponential, DualExponential, Alpha, AMPA, GABA_A, NMDA)):
+            raise ValueError("synapse must be a coursekit.synapses Exponential, DualExponential, Alpha, AMPA, "
+                             f"GABA_A or NMDA model, got {type(synapse).__name__}")
+        kinetic = bool(synapse.kinetic)
+        kind = type(synapse).__name__
         if plasticity is not None and not isinstance(plasticity, (STDP, InhibitorySTDP)):
             raise ValueError(f"plasticity must be STDP or InhibitorySTDP, got {type(plasticity).__name__}")
+        if stp is not None:
+            if isinstance(stp, ReleaseProbabilityRate):
+                raise ValueError("stp: ReleaseProbabilityRate is the firing-rate version of the model and is not "
+                                 "spike-based; use ReleaseProbability, which acts on each presynaptic spike")
+            if not isinstance(stp, ShortTermPlasticity) or stp.amplitude_parameter is None:
+                raise ValueError("stp must be a spike-based short-term-plasticity model (ThreeFactorDepression, "
+                                 f"TransmitterConsumption or ReleaseProbability), got {type(stp).__name__}")
+        if kinetic:
+            why = (f"the postsynaptic accumulators of a kinetic synapse ({kind}) sum w * s over the "
+                   "presynaptic neurons and need fixed weights")
+            if plasticity is not None:
+                raise ValueError(f"plasticity: {why}; use an Exponential, DualExponential or Alpha synapse for STDP")
+            if stp is not None:
+                raise ValueError(f"stp: {why}; use an Exponential, DualExponential or Alpha synapse for "
+                                 "short-term plasticity")
+            if np.ndim(delay) != 0:
+                raise ValueError(f"delay: a kinetic synapse ({kind}) takes one delay per projection (ms, a "
+                                 "number), because its transmitter pulses wait in one time-ordered queue; got an "
+                                 f"array of shape {np.shape(delay)}")
+            n_dur = int(round(synapse.T_dur / self.dt))
+            if n_dur < 1 or abs(n_dur * self.dt - synapse.T_dur) > 1e-9 * max(1.0, synapse.T_dur):
+                raise ValueError(f"T_dur ({synapse.T_dur:g} ms) of the {kind} synapse must be a multiple of "
+                                 f"dt ({self.dt:g} ms): the transmitter pulse covers whole steps")
         chosen = [x is not None for x in (p, indegree, rule, matrix)]
         if sum(chosen) != 1:
             raise ValueError("give exactly one of p, indegree, rule or matrix")
@@ -428,7 +563,7 @@ class Network:
             weights = np.clip(weights, plasticity.w_min, plasticity.w_max)
         proj = Projection(A, B, synapse, np.ascontiguousarray(indptr, dtype=np.int64),
                           np.ascontiguousarray(indices, dtype=np.int32), np.ascontiguousarray(weights),
-                          delay_steps, plasticity, name or f"{A.name}->{B.name}")
+                          delay_steps, plasticity, name or f"{A.name}->{B.name}", stp=stp, net=self)
         self.projections.append(proj)
         return proj
 
@@ -449,6 +584,30 @@ class Network:
             q = self._pop_index(pop.name)
             self._rec.append((pop, variable, int(every), self._built["yoff"][q] + j * pop.size + idx))
 
+    def monitor_conductance(self, name, synapse, indices=None, every: int = 1):
+        """Record the conductance of the channel of ``synapse`` on population
+        ``name`` (nS; pA for current-based synapses; without the NMDA block)
+        for neurons ``indices`` (default all) every ``every`` steps.
+
+        The value at t_{k+1} is the one :meth:`conductance` returns there: before
+        the spikes arriving at t_{k+1} are added (the left limit; kinetic
+        channels are continuous).  Results: ``NetworkResult.conductance(name,
+        synapse)`` -> (t, array of shape (n_samples, n_recorded)).
+        """
+        if self._built is not None:
+            raise ValueError("the network has been run: add monitors before the first run")
+        pop = self._pop(name)
+        if pop.kind != T.NEURONS:
+            raise ValueError(f"population {pop.name!r} is a spike source and has no synaptic channels")
+        if not isinstance(synapse, Synapse):
+            raise ValueError(f"synapse must be a coursekit.synapses model, got {type(synapse).__name__}")
+        idx = np.arange(pop.size) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= pop.size):
+            raise ValueError(f"indices must be in [0, {pop.size}) for population {pop.name!r}")
+        if not (isinstance(every, (int, np.integer)) and every >= 1):
+            raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
+        self._gmonitors.append((pop, synapse, idx, int(every)))
+
     # -- memory -----------------------------------------------------------
     @staticmethod
     def _check_memory(nbytes: float, what: str):
@@ -460,7 +619,10 @@ class Network:
 
     def memory_per_synapse(self) -> float:
         """Bytes of connectivity storage per synapse (indices, weights, row pointers,
-        per-synapse delays and plasticity columns)."""
+        per-synapse delays and plasticity columns).  Kinetic synapses and
+        short-term plasticity add no per-synapse storage: their state is per
+        presynaptic neuron (and per postsynaptic neuron for the kinetic
+        accumulators)."""
         n = sum(p.n_synapses for p in self.projections)
         total = 0
         for p in self.projections:
@@ -538,8 +700,17 @@ class Network:
         gen_step, gen_idx = np.ascontiguousarray(gs[order]), np.ascontiguousarray(gi[order])
         # channels: one per distinct synapse dynamics
         channels = []
+        kchannels = []
         pr_ch = []
-        for proj in self.projections:
+        pr_kin = np.full(len(self.projections), -1, np.int64)
+        for r, proj in enumerate(self.projections):
+            if proj.kinetic:
+                key = _kinetic_key(proj.synapse)
+                if key not in kchannels:
+                    kchannels.append(key)
+                pr_kin[r] = kchannels.index(key)
+                pr_ch.append(-1)
+                continue
             key = _channel_key(proj.synapse)
             if key not in channels:
                 channels.append(key)
@@ -563,6 +734,8 @@ class Network:
         ch_kappa = np.array(kap)
         maxd = 0
         for proj in self.projections:
+            if proj.kinetic:
+                continue
             dmax = proj.delay_steps if np.isscalar(proj.delay_steps) or isinstance(proj.delay_steps, int) else (
                 int(proj.delay_steps.max()) if proj.delay_steps.size else 0)
             maxd = max(maxd, int(dmax))
@@ -623,6 +796,8 @@ class Network:
             syn_off += proj.indices.size
         cat = lambda xs, dt_: np.ascontiguousarray(np.concatenate(xs).astype(dt_)) if xs else np.zeros(1, dt_)
         weights = cat(ws, np.float64)
+        kin = self._build_kinetic(kchannels, pr_kin, Ntot, pops, yoff, vidx_of)
+        stp = self._build_stp()
         # projections keep views into the flat weight array (plasticity updates are visible)
         o = 0
         for proj in self.projections:
@@ -647,42 +822,165 @@ class Network:
             PL=np.array(PLs) if PLs else np.zeros((1, N_PARAMS)), TR=np.zeros(max(tr_off, 1)),
             tr_decay_pre=tr_decay_pre, tr_decay_post=tr_decay_post,
             step_spk=np.zeros(Ntot, np.int64),
+            **kin, **stp,
         )
         self._channels = channels
+        self._kchannels = kchannels
         self._built = b
         self._variants = tuple(variants)
         rec = []
         for (pop, var, j, idx, every) in self._monitors:
             q = self._pop_index(pop.name)
-            rec.append((pop, var, every, yoff[q] + j * pop.size + idx))
+            rec.append((pop, var, every, yoff[q] + j * pop.size + idx, 0))
+        for (pop, syn, idx, every) in self._gmonitors:
+            src, c = self._find_channel(syn)
+            rec.append((pop, syn, every, c * Ntot + self._gstart[pop.name] + idx, 1 if src == "G" else 2))
         self._rec = rec
         self._rng_seeded = False
 
-    def _channel_slice(self, name, synapse):
-        pop = self._pop(name)
+    def _build_kinetic(self, kchannels, pr_kin, Ntot, pops, yoff, vidx_of) -> dict:
+        """Arrays of the kinetic channels and of their projections' per-presynaptic state."""
+        dt = self.dt
+        KC = len(kchannels)
+        kc_f = np.zeros((max(KC, 1), K.KC_NF))
+        kc_n = np.zeros(KC, np.int64)
+        for c, (_, alpha, beta, T_max, T_dur, E, mg) in enumerate(kchannels):
+            rate_on = alpha * T_max + beta
+            kc_f[c, K.KC_COND] = 0.0 if E is None else 1.0
+            kc_f[c, K.KC_E] = 0.0 if E is None else E
+            kc_f[c, K.KC_MG] = -1.0 if mg is None else mg
+            kc_f[c, K.KC_DECAY] = math.exp(-beta * dt)
+            kc_f[c, K.KC_EON] = math.exp(-rate_on * dt)
+            kc_f[c, K.KC_SINF] = alpha * T_max / rate_on
+            kc_f[c, K.KC_BETA] = beta
+            kc_f[c, K.KC_RATE_ON] = rate_on
+            kc_n[c] = int(round(T_dur / dt))
+        npro = len(self.projections)
+        pr_koff, pr_qoff, pr_qcap = (np.zeros(npro, np.int64) for _ in range(3))
+        npre = nq = 0
+        for r, proj in enumerate(self.projections):
+            if pr_kin[r] < 0:
+                continue
+            pr_koff[r] = npre
+            npre += proj.pre.size
+            # pending entries span the delay and the pulse: at most one per neuron and step
+            cap = proj.pre.size * (int(proj.delay_steps) + int(kc_n[pr_kin[r]]) + 1)
+            pr_qoff[r] = nq
+            pr_qcap[r] = cap
+            nq += cap
+        self._check_memory(8.0 * (3 * KC * Ntot + 4 * npre + 2 * nq), "the kinetic synapses' state and queues")
+        vflat = np.full(Ntot, -1, np.int64)
+        if KC:
+            for q, p in enumerate(pops):
+                if p.model is not None:
+                    g0 = self._gstart[p.name]
+                    vflat[g0:g0 + p.size] = yoff[q] + vidx_of[q] * p.size + np.arange(p.size)
+        return dict(
+            kc_f=kc_f, kc_n=kc_n, KD=np.zeros(max(KC * Ntot, 1)), KP=np.zeros(max(KC * Ntot, 1)),
+            KW=np.zeros(max(KC * Ntot, 1)), vflat=vflat, kin_pr=np.flatnonzero(pr_kin >= 0).astype(np.int64),
+            pr_kin=pr_kin, pr_koff=pr_koff, pr_qoff=pr_qoff, pr_qcap=np.maximum(pr_qcap, 1),
+            QP=np.zeros(3 * max(npro, 1), np.int64), QJ=np.zeros(max(nq, 1), np.int64),
+            QA=np.zeros(max(nq, 1), np.int64), KS=np.zeros(max(npre, 1)), KT=np.zeros(max(npre, 1), np.int64),
+            KE=np.full(max(npre, 1), -1, np.int64), KA=np.full(max(npre, 1), -1, np.int64),
+        )
+
+    def _build_stp(self) -> dict:
+        """Arrays of the short-term-plasticity state (per presynaptic neuron) and propagators."""
+        modules, rows, prm, ys, ls, pows = [], [], [], [], [], []
+        pr_stp = np.full(len(self.projections), -1, np.int64)
+        yo = lo = po = 0
+        dmax = 1
+        for r, proj in enumerate(self.projections):
+            m = proj.stp
+            if m is None:
+                continue
+            name = m.kernel_module or type(m).__module__
+            if name not in modules:
+                modules.append(name)
+            d = len(m.state_names)
+            dmax = max(dmax, d)
+            n = proj.pre.size
+            M1 = _stp_one_step(m, self.dt)
+            table = [M1]
+            for _ in range(62):  # M^(2^m): any gap below 2^63 steps in binary
+                table.append(table[-1] @ table[-1])
+            pr_stp[r] = len(rows)
+            rows.append((modules.index(name), d, yo, lo, po))
+            prm.append(m.replace(**{m.amplitude_parameter: 1.0}).param_array())
+            ys.append(np.tile(m.initial_state().astype(np.float64), n))
+            ls.append(np.zeros(n, np.int64))
+            pows.append(np.concatenate([t.ravel() for t in table]))
+            proj._stp_step = M1
+            proj._stp_views = (yo, lo, n, d)
+            yo += n * d
+            lo += n
+            po += pows[-1].size
+        self._check_memory(8.0 * (yo + lo), "the short-term-plasticity state")
+        width = max([a.size for a in prm] or [1])
+        stp_p = np.zeros((max(len(prm), 1), width))
+        for i, a in enumerate(prm):
+            stp_p[i, :a.size] = a
+        STY = np.ascontiguousarray(np.concatenate(ys)) if ys else np.zeros(1)
+        STL = np.ascontiguousarray(np.concatenate(ls)) if ls else np.zeros(1, np.int64)
+        for proj in self.projections:
+            if proj.stp is not None:  # views: always the engine's present state
+                yo_, lo_, n, d = proj._stp_views
+                proj._stp_y = STY[yo_:yo_ + n * d].reshape(n, d)
+                proj._stp_last = STL[lo_:lo_ + n]
+        self._stp_modules = tuple(modules)
+        return dict(
+            pr_stp=pr_stp, stp_i=np.array(rows, np.int64).reshape(-1, 5) if rows else np.zeros((1, 5), np.int64),
+            stp_p=stp_p, STY=STY, STL=STL,
+            STPOW=np.ascontiguousarray(np.concatenate(pows)) if pows else np.zeros(1),
+            stp_tmp=np.zeros(dmax + 1),
+        )
+
+    def _find_channel(self, synapse):
+        """``("G", c)`` for a phenomenological, ``("K", c)`` for a kinetic channel."""
         if self._built is None:
             self._build()
-        key = _channel_key(synapse)
-        if key not in self._channels:
-            raise ValueError(f"no projection uses a synapse like {synapse!r}")
-        c = self._channels.index(key)
+        if getattr(synapse, "kinetic", False):
+            key = _kinetic_key(synapse)
+            if key in self._kchannels:
+                return "K", self._kchannels.index(key)
+        else:
+            key = _channel_key(synapse)
+            if key in self._channels:
+                return "G", self._channels.index(key)
+        raise ValueError(f"no projection uses a synapse like {synapse!r}")
+
+    def _channel_slice(self, name, synapse):
+        pop = self._pop(name)
+        src, c = self._find_channel(synapse)
         g0 = self._gstart[pop.name]
         Ntot = self._built["Ntot"]
-        return slice(c * Ntot + g0, c * Ntot + g0 + pop.size)
+        return src, slice(c * Ntot + g0, c * Ntot + g0 + pop.size)
 
     def conductance(self, name, synapse) -> np.ndarray:
         """Present value of the channel of ``synapse`` on population ``name``
-        (nS; pA for current-based synapses) -- the synapse's ``g_max * s``."""
-        return self._built_or_build()["G"][self._channel_slice(name, synapse)].copy()
+        (nS; pA for current-based synapses) -- the synapse's ``g_max * s``
+        summed over the inputs (for NMDA without the Mg block ``B(V)``)."""
+        src, sl = self._channel_slice(name, synapse)
+        b = self._built
+        if src == "G":
+            return b["G"][sl].copy()
+        return b["KD"][sl] + b["KP"][sl]
 
     def set_conductance(self, name, synapse, values):
-        """Set the channel of ``synapse`` on population ``name`` (nS; number or one per neuron)."""
-        sl = self._channel_slice(name, synapse)
+        """Set the channel of ``synapse`` on population ``name`` (nS; number or one per neuron).
+
+        For a kinetic channel this sets its decaying part (receptors outside a
+        transmitter pulse): the extra conductance then decays with ``beta``.
+        """
+        src, sl = self._channel_slice(name, synapse)
         v = np.asarray(values, dtype=np.float64)
         n = sl.stop - sl.start
         if v.ndim and v.shape != (n,):
             raise ValueError(f"values must be a number or have shape ({n},) (nS), got {v.shape}")
-        self._built["G"][sl] = v
+        if src == "G":
+            self._built["G"][sl] = v
+        else:
+            self._built["KD"][sl] = v - self._built["KP"][sl]
 
     def _built_or_build(self):
         if self._built is None:
@@ -712,7 +1010,7 @@ class Network:
         counts = np.zeros((nsteps, npop), np.int32)
         # monitors: one flat record per distinct `every`
         rec_sets = {}
-        for m, (pop, var, every, flat) in enumerate(self._rec):
+        for m, (pop, var, every, flat, _) in enumerate(self._rec):
             rec_sets.setdefault(every, []).append(m)
         spk_step = np.empty(1024, np.int64)
         spk_idx = np.empty(1024, np.int64)
@@ -731,6 +1029,8 @@ class Network:
             # a single monitor pass per chunk: all recorded columns with every = 1,
             # others sub-sampled afterwards from the every-step record when needed
             flat = np.concatenate([r[3] for r in self._rec]).astype(np.int64) if self._rec else np.zeros(0, np.int64)
+            src = (np.concatenate([np.full(r[3].size, r[4], np.int64) for r in self._rec]) if self._rec
+                   else np.zeros(0, np.int64))
             R = np.empty((n, flat.size))
             spk_step, spk_idx, spk_frac, nspk = mod.run_network(
                 n, k0 + done, self.dt, b["Ntot"], b["model_of"], b["kind_of"], b["yoff"], b["pop_n"], b["gstart"],
@@ -742,7 +1042,10 @@ class Network:
                 b["pr_plastic"], b["pr_tpre_off"], b["pr_tpost_off"], b["pr_col_off"], b["pr_colsyn_off"],
                 b["indptr"], b["indices"], b["weights"], b["dly"], b["colptr"], b["colsyn"], b["colpre"], b["PL"],
                 b["TR"], b["tr_decay_pre"], b["tr_decay_post"], spk_step, spk_idx, spk_frac, nspk,
-                counts[done:done + n], flat, R, 1, b["step_spk"])
+                counts[done:done + n], flat, R, 1, b["step_spk"],
+                b["kc_f"], b["kc_n"], b["KD"], b["KP"], b["KW"], b["vflat"], b["kin_pr"], b["pr_kin"], b["pr_koff"],
+                b["pr_qoff"], b["pr_qcap"], b["QP"], b["QJ"], b["QA"], b["KS"], b["KT"], b["KE"], b["KA"],
+                b["pr_stp"], b["stp_i"], b["stp_p"], b["STY"], b["STL"], b["STPOW"], b["stp_tmp"], src)
             o = 0
             for m, r in enumerate(self._rec):
                 recorded[m].append(R[:, o:o + r[3].size])
@@ -760,7 +1063,7 @@ class Network:
         self._k = k0 + nsteps
         self.t = self._k * self.dt
         states = {}
-        for m, (pop, var, every, flat) in enumerate(self._rec):
+        for m, (pop, var, every, flat, _) in enumerate(self._rec):
             data = np.concatenate(recorded[m], axis=0)[every - 1::every]
             t = t0 + self.dt * np.arange(1, nsteps + 1)[every - 1::every]
             states[(pop.name, var)] = (t, data)
@@ -781,7 +1084,7 @@ class Network:
         if _jit.jit_active() or not _jit.JIT_ENABLED:
             from ._codegen import network_module
 
-            return network_module(self._variants)
+            return network_module(self._variants, self._stp_modules)
         raise RuntimeError("the network engine needs compiled kernels; set_jit(True)")  # pragma: no cover
 
     def __repr__(self):
@@ -796,6 +1099,29 @@ def _channel_key(s):
     if isinstance(s, DualExponential):
         return (T.DUAL, s.tau_decay, s.tau_rise, E)
     return (T.DUAL, s.tau, s.tau, E)
+
+
+def _same_channel(a, b) -> bool:
+    if bool(getattr(a, "kinetic", False)) != bool(getattr(b, "kinetic", False)):
+        return False
+    return (_kinetic_key(a) == _kinetic_key(b)) if a.kinetic else (_channel_key(a) == _channel_key(b))
+
+
+def _kinetic_key(s):
+    E = s.E if s.output == "conductance" else None
+    mg = s.Mg if isinstance(s, NMDA) and s.output == "conductance" else None
+    return ("kinetic", s.alpha, s.beta, s.T_max, s.T_dur, E, mg)
+
+
+def _stp_one_step(model, dt):
+    """Augmented one-step propagator ``[[P, c], [0, 1]]`` of an STP model's own
+    ``rhs`` (exact; :func:`coursekit.synapses._linear.propagator`)."""
+    d = len(model.state_names)
+    P, c = _linear.propagator(model.kernels.rhs, d, 0.0, model.param_array(), dt)
+    M = np.eye(d + 1)
+    M[:d, :d] = P
+    M[:d, d] = c
+    return M
 
 
 @_jit.njit

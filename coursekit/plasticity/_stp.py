@@ -52,6 +52,10 @@ class ShortTermPlasticity(Model):
     #: index of the state that is the postsynaptic current trace (or None)
     current_state: int | None = None
     current_scale_param: str | None = None
+    #: the parameter that scales the EPSC amplitude (``"A"`` or ``"A_SE"``): with
+    #: it set to 1, ``on_spike`` returns the dimensionless efficacy (U x^- or
+    #: u^+ x^-) that the network engine multiplies a projection's weights with
+    amplitude_parameter: str | None = None
 
     def simulate(self, spike_times, duration: float, dt: float | None = None, y0=None) -> STPResult:
         """Respond to presynaptic spikes (ms); exact between spikes.

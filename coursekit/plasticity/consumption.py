@@ -67,6 +67,7 @@ class TransmitterConsumption(ShortTermPlasticity):
         real("A", 250.0, "pA", "absolute efficacy"),
     )
     current_state = 1
+    amplitude_parameter = "A"
 
     def initial_state(self):
         return np.array([1.0, 0.0])

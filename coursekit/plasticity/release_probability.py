@@ -79,6 +79,7 @@ class ReleaseProbability(ShortTermPlasticity):
         real("A", 250.0, "pA", "absolute efficacy"),
     )
     current_state = 2
+    amplitude_parameter = "A"
 
     def initial_state(self):
         return np.array([0.0, 1.0, 0.0])

@@ -74,6 +74,7 @@ class ThreeFactorDepression(ShortTermPlasticity):
         real("A_SE", 250.0, "pA", "absolute synaptic efficacy"),
     )
     current_state = None
+    amplitude_parameter = "A_SE"
 
     def _check(self):
         if not self.tau_in < self.tau_rec:
