@@ -273,9 +273,14 @@ def test_monitor_added_after_the_network_is_built_records():
     net.connect("S", "A", syn, rule="all_to_all")
     net.set_conductance("A", syn, [0.0, 30.0])
     net.monitor("A", "V")
-    t, V = net.run(10.0).states[("A", "V")]
+    net.monitor_conductance("A", syn)
+    res = net.run(10.0)
+    t, V = res.states[("A", "V")]
     assert V.shape == (100, 2)
     assert V[0, 1] > V[0, 0]  # the conductance set before the monitor depolarises neuron 1
+    tg, g = res.conductance("A", syn)
+    np.testing.assert_allclose(g[:49, 1], 30.0 * np.exp(-0.1 * np.arange(1, 50) / 5.0), rtol=1e-12)
+    assert g[50, 0] == pytest.approx(np.exp(-0.1 / 5.0), rel=1e-12)  # the spike at 5 ms arrives at once
 
 
 def test_sign_only_spike_tests_agree_with_the_interpolating_ones():

@@ -582,7 +582,7 @@ class Network:
         self._monitors.append((pop, variable, j, idx, int(every)))
         if self._built is not None:  # built already (e.g. by set_conductance): record from the next run on
             q = self._pop_index(pop.name)
-            self._rec.append((pop, variable, int(every), self._built["yoff"][q] + j * pop.size + idx))
+            self._rec.append((pop, variable, int(every), self._built["yoff"][q] + j * pop.size + idx, 0))
 
     def monitor_conductance(self, name, synapse, indices=None, every: int = 1):
         """Record the conductance of the channel of ``synapse`` on population
@@ -594,8 +594,6 @@ class Network:
         channels are continuous).  Results: ``NetworkResult.conductance(name,
         synapse)`` -> (t, array of shape (n_samples, n_recorded)).
         """
-        if self._built is not None:
-            raise ValueError("the network has been run: add monitors before the first run")
         pop = self._pop(name)
         if pop.kind != T.NEURONS:
             raise ValueError(f"population {pop.name!r} is a spike source and has no synaptic channels")
@@ -606,6 +604,10 @@ class Network:
             raise ValueError(f"indices must be in [0, {pop.size}) for population {pop.name!r}")
         if not (isinstance(every, (int, np.integer)) and every >= 1):
             raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
+        if self._built is not None:  # built already (e.g. by set_conductance): record from the next run on
+            src, c = self._find_channel(synapse)
+            self._rec.append((pop, synapse, int(every), c * self._built["Ntot"] + self._gstart[pop.name] + idx,
+                              1 if src == "G" else 2))
         self._gmonitors.append((pop, synapse, idx, int(every)))
 
     # -- memory -----------------------------------------------------------
