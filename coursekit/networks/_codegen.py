@@ -34,7 +34,28 @@ def _constants() -> list[str]:
                   if not n.startswith("_") and isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
-def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: int) -> str:
+def _channel_code(channels, indent_views: str, indent_sums: str) -> tuple[str, str]:
+    """Per-channel lines for ``step_population``: views of channel c's slices
+    and decay factors (before the loop), and its update and input sums (in the
+    loop).  ``channels`` = ((kind, conductance-based), ...) in channel order."""
+    views, sums = [], []
+    for c, (kind, cond) in enumerate(channels):
+        base = f"{c} * Ntot + gstart"
+        ring = f"({c} * L + slot) * Ntot + gstart"
+        views += [f"G_{c} = G[{base}:{base} + n]", f"R_{c} = RING[{ring}:{ring} + n]",
+                  f"ed_{c} = cd[{c}]", f"E_{c} = cE[{c}]"]
+        if kind == _templates.EXPONENTIAL:
+            sums += [f"g = G_{c}[i] * ed_{c} + R_{c}[i]"]
+        else:
+            views += [f"H_{c} = H[{base}:{base} + n]", f"er_{c} = cr[{c}]", f"kap_{c} = ck[{c}]"]
+            sums += [f"g = G_{c}[i] * ed_{c} + H_{c}[i] * kap_{c}", f"H_{c}[i] = H_{c}[i] * er_{c} + R_{c}[i]"]
+        sums += [f"R_{c}[i] = 0.0", f"G_{c}[i] = g"]
+        sums += ["gsum += g", f"isum += g * E_{c}"] if cond else ["isum += g"]
+    return ("".join(indent_views + v + "\n" for v in views), "".join(indent_sums + v + "\n" for v in sums))
+
+
+def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: int, channels=(),
+                 extra: bool = False) -> str:
     src = inspect.getsource(_templates.step_population)
     head, body = src.split("\n", 1)
     if _FUNCS not in head:
@@ -45,6 +66,13 @@ def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: in
     body = re.sub(r"\bmethod\b", str(int(method)), body)
     body = body.replace("_NP_", str(int(n_params))).replace("_D_", str(int(d)))
     body = body.replace("_VIDX_", str(int(vidx))).replace("_HOLD_", str(int(hold)))
+    body = body.replace("_EXTRA_", "True" if extra else "False")
+    mv = re.search(r"^( *)# _CHANNEL_VIEWS_\n", body, flags=re.M)
+    ms = re.search(r"^( *)# _CHANNEL_SUMS_\n", body, flags=re.M)
+    if mv is None or ms is None:
+        raise RuntimeError("step_population must mark # _CHANNEL_VIEWS_ and # _CHANNEL_SUMS_")
+    views, sums = _channel_code(channels, mv.group(1), ms.group(1))
+    body = body[:mv.start()] + views + body[mv.end():ms.start()] + sums + body[ms.end():]
     # arcp: divisions by loop-invariant parameters (tau) become multiplications
     # by a hoisted reciprocal; contract: fused multiply-adds.  Both deterministic.
     return '@njit(cache=True, error_model="numpy", fastmath={"arcp", "contract"})\n' + head + "\n" + body
@@ -76,13 +104,13 @@ def _run_source(n_variants: int, n_stp: int = 0) -> str:
     return '@njit(cache=True, error_model="numpy")\n' + src
 
 
-def _module_source(variants, stp_modules=()) -> str:
+def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
     parts, imports, deps = [], [], []
     for i, (module_name, method, d, n_params, vidx, hold) in enumerate(variants):
         imports.append(f"import {module_name} as _model_{i}\n")
         imports.append(f"rhs_{i} = numpy_twin(_model_{i}.rhs)\nevent_{i} = numpy_twin(_model_{i}.event, replace=SIGN_ONLY)\n"
                        f"reset_{i} = numpy_twin(_model_{i}.reset)\n")
-        parts.append(_step_source(i, d, n_params, method, vidx, hold))
+        parts.append(_step_source(i, d, n_params, method, vidx, hold, channels[0], channels[1]))
         deps.append(_dependency_text(importlib.import_module(module_name)))
     for i, module_name in enumerate(stp_modules):
         imports.append(f"import {module_name} as _stp_{i}\nstp_on_spike_{i} = _stp_{i}.on_spike\n")
@@ -111,17 +139,20 @@ def _module_source(variants, stp_modules=()) -> str:
     )
 
 
-def network_module(variants: tuple, stp_modules: tuple = ()):
+def network_module(variants: tuple, stp_modules: tuple = (), channels: tuple = ((), False)):
     """The compiled kernel module for ``variants`` = ((model module, method code,
-    n state variables, n parameters, index of V, index of the held variable or -1), ...)
-    and the short-term-plasticity model modules ``stp_modules``, generated on demand."""
+    n state variables, n parameters, index of V, index of the held variable or -1), ...),
+    the short-term-plasticity model modules ``stp_modules`` and the channel
+    layout ``channels`` = (((kind, conductance-based), ...) of the
+    phenomenological channels, whether kinetic channels exist), generated on demand."""
     variants = tuple(variants)
     stp_modules = tuple(stp_modules)
-    ident = (variants, stp_modules) if stp_modules else variants
+    channels = (tuple(tuple(c) for c in channels[0]), bool(channels[1]))
+    ident = (variants, stp_modules, channels)
     mod = _loaded.get(ident)
     if mod is not None:
         return mod
-    source = _module_source(variants, stp_modules)
+    source = _module_source(variants, stp_modules, channels)
     key = hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
     mod = load_generated(f"network__{key}", source)
     _loaded[ident] = mod

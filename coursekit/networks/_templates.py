@@ -64,8 +64,15 @@ _H = 1.52587890625e-05  # 2**-16: secant step of exponential Euler (exact recipr
 
 
 def step_population(rhs, event, reset, Y, yoff, n, gstart, p_in, method, t, dt, k, IS, GS,
-                    refr_until, hold, vidx, spiked, frac):
-    """Advance neurons [gstart, gstart + n) by one step (branch-free body)."""
+                    refr_until, hold, vidx, spiked, frac, Iext, dq, G, H, RING, L, slot, Ntot, cd, cr, ck, cE):
+    """Advance neurons [gstart, gstart + n) by one step (branch-free body).
+
+    The phenomenological channels are brought to t_k inside the neuron loop
+    (decay by ``cd``/``cr``/``ck``, plus the ring-buffer slot due now): the
+    generator writes one block per channel at ``# _CHANNEL_VIEWS_`` and
+    ``# _CHANNEL_SUMS_``, so no separate pass over the channels is made.
+    ``IS``/``GS`` carry the kinetic channels' input (read only where the network has any).
+    """
     p = stack_empty(_NP_)
     for j in range(_NP_):
         p[j] = p_in[j]
@@ -85,11 +92,18 @@ def step_population(rhs, event, reset, Y, yoff, n, gstart, p_in, method, t, dt, 
     GSv = GS[gstart:gstart + n]
     Rv = refr_until[gstart:gstart + n]
     Sv = spiked[gstart:gstart + n]
+    Iv = Iext[gstart:gstart + n]
+    # _CHANNEL_VIEWS_
     for i in range(n):
         for j in range(_D_):
             y0[j] = Yv[j, i]
-        isum = ISv[i]
-        gsum = GSv[i]
+        isum = Iv[i]
+        gsum = 0.0
+        # _CHANNEL_SUMS_
+        if _EXTRA_:
+            isum += ISv[i]
+            gsum += GSv[i]
+        isum += dq
         I = isum - gsum * y0[_VIDX_]
         if method == EXP_EULER:
             rhs(t, y0, I, p, k1)
@@ -161,48 +175,25 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
     NK = kin_pr.shape[0]
     npro = pr_pre_start.shape[0]
     M = rec_flat.shape[0]
+    dec_now = np.empty(C)
+    rise_now = np.empty(C)
+    kap_now = np.empty(C)
     for kk in range(nsteps):
         k = k0 + kk
         t = k * dt
         slot = k % L
-        # (1) channels to t_k: the exact decay over the previous step (not on a
-        # run's first step: a run ends with the channels at its end time) plus the
-        # ring-buffer slot due now, (2) channel input sums -- one pass per channel.
-        # Loops run over views indexed by the loop counter, so they vectorise.
-        for i in range(Ntot):
-            IS[i] = Iext[i]
-            GS[i] = 0.0
+        # (1) phenomenological channels to t_k: the exact decay over the previous
+        # step (not on a run's first step: a run ends with the channels at its
+        # end time) plus the ring-buffer slot due now -- applied inside each
+        # population's neuron loop (see step_population) with these factors
         for c in range(C):
-            Rc = RING[(c * L + slot) * Ntot:(c * L + slot + 1) * Ntot]
-            Gc = G[c * Ntot:(c + 1) * Ntot]
-            Hc = H[c * Ntot:(c + 1) * Ntot]
-            ed = ch_decay[c] if kk > 0 else 1.0
-            E = ch_E[c]
-            cond = ch_cond[c] > 0.0
-            if ch_kind[c] == EXPONENTIAL:
-                if cond:
-                    for i in range(Ntot):
-                        g = Gc[i] * ed + Rc[i]
-                        Rc[i] = 0.0
-                        Gc[i] = g
-                        GS[i] += g
-                        IS[i] += g * E
-                else:
-                    for i in range(Ntot):
-                        g = Gc[i] * ed + Rc[i]
-                        Rc[i] = 0.0
-                        Gc[i] = g
-                        IS[i] += g
-            else:
-                er = ch_rise[c] if kk > 0 else 1.0
-                kap = ch_kappa[c] if kk > 0 else 0.0
-                for i in range(Ntot):
-                    g = Gc[i] * ed + Hc[i] * kap
-                    Hc[i] = Hc[i] * er + Rc[i]
-                    Rc[i] = 0.0
-                    Gc[i] = g
-                    GS[i] += g if cond else 0.0
-                    IS[i] += g * E if cond else g
+            dec_now[c] = ch_decay[c] if kk > 0 else 1.0
+            rise_now[c] = ch_rise[c] if kk > 0 else 1.0
+            kap_now[c] = ch_kappa[c] if kk > 0 else 0.0
+        if KC > 0:
+            for i in range(Ntot):
+                IS[i] = 0.0
+                GS[i] = 0.0
         # kinetic channels: pulse starts and ends due at t_k, then g B(V) with V(t_k)
         for r in range(NK):
             pr = kin_pr[r]
@@ -233,13 +224,9 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
             n = pop_n[q]
             kind = kind_of[q]
             if kind == NEURONS:
-                dq = drive[kk, q]
-                if dq != 0.0:
-                    ISq = IS[g0:g0 + n]
-                    for i in range(n):
-                        ISq[i] += dq
                 _dispatch_step(model_of[q], Y, yoff[q], n, g0, P[q], method_of[q], t, dt, k, IS, GS,
-                               refr_until, hold_of[q], vidx_of[q], spiked, frac)
+                               refr_until, hold_of[q], vidx_of[q], spiked, frac, Iext, drive[kk, q], G, H, RING,
+                               L, slot, Ntot, dec_now, rise_now, kap_now, ch_E)
                 nr = nref_of[q]
                 # scan the spike flags eight at a time (``spiked`` is padded to
                 # whole words): at a few spikes per step most words are zero

@@ -1086,7 +1086,8 @@ class Network:
         if _jit.jit_active() or not _jit.JIT_ENABLED:
             from ._codegen import network_module
 
-            return network_module(self._variants, self._stp_modules)
+            layout = (tuple((int(c[0]), c[3] is not None) for c in self._channels), bool(self._kchannels))
+            return network_module(self._variants, self._stp_modules, layout)
         raise RuntimeError("the network engine needs compiled kernels; set_jit(True)")  # pragma: no cover
 
     def __repr__(self):
