@@ -12,8 +12,11 @@ twins, see :mod:`._fastmath`), the literal sizes ``_D_`` (state variables) and
 
 Synaptic input enters the membrane equation as the model's input current:
 ``I = I_ext + sum_c g_c (E_c - V)`` (conductance channels) ``+ sum_c g_c``
-(current channels), evaluated as ``IS - GS * V`` with ``IS``/``GS`` summed per
-neuron before the update, so the model's ``rhs`` stays its one equation.
+(current channels), evaluated as ``isum - gsum * V`` per neuron, so the
+model's ``rhs`` stays its one equation.  The phenomenological channels are
+advanced inside the neuron loop: the generator writes one block per channel
+(its layout is part of the module key), so a step makes no separate pass over
+them and the loop stays branch-free.
 
 Kinetic channels (AMPA, GABA_A, NMDA) add ``g_i B(V_i) (E - V)`` with the Mg
 block ``B`` of V at the start of the step (1 except NMDA); their state lives
@@ -23,10 +26,11 @@ its model's own ``on_spike`` returns (the model bound into the generated
 module like the neuron functions; ``_dispatch_on_spike`` becomes an ``if``
 chain over the STP models).
 
-Step k goes from t_k to t_{k+1}: (1) deliver the ring-buffer slot of step k and
-the kinetic pulse starts/ends due at t_k; (2) sum channel inputs; (3) update
-neurons with g(t_k), detect spikes (at t_{k+1}); (4) advance channels to
-t_{k+1} (exactly); (5) plasticity traces decay to t_{k+1}; (6) propagate spikes
+Step k goes from t_k to t_{k+1}: (1) apply the kinetic pulse starts/ends due
+at t_k and sum the kinetic inputs; (2)-(3) per population: bring each
+phenomenological channel to t_k (exact decay over the previous step plus the
+ring-buffer slot of step k), update the neurons with g(t_k), detect spikes (at
+t_{k+1}); (4) advance the kinetic channels to t_{k+1} (exactly); (5) plasticity traces decay to t_{k+1}; (6) propagate spikes
 into slot k + 1 + delay (weights times the STP efficacy; kinetic projections
 queue a pulse for step k + 1 + delay), with ``on_pre`` weight updates;
 (7) ``on_post`` updates; (8) trace increments; (9) monitors.
