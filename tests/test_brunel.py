@@ -52,13 +52,13 @@ def states():
         net = brunel2000(g, nu, N_E=10000, epsilon=0.1, seed=1)
         T = 1000.0 if name == "SI slow" else 300.0  # slow rhythm: enough ISIs at ~ 6 Hz
         run = net.run(T, t_skip=200.0)
-        out[name] = (population_statistics(run), run.synchrony(), run)
+        out[name] = (population_statistics(run), run.synchrony(), run, net)
     return out
 
 
 @pytest.mark.parametrize("name", list(FIG8))
 def test_brunel_states_are_classified_from_measured_statistics(states, name):
-    st, chi, _ = states[name]
+    st, chi, _, _ = states[name]
     assert classify_state(st, chi, epsilon=0.1) == name, (st, chi)
 
 
@@ -72,12 +72,30 @@ def test_brunel_state_signatures(states):
     # SI slow: low rates, a slow rhythm of ~ 20 Hz (below 1/tau = 50 Hz)
     assert slow[0].rate < 15 and 10 < slow[0].peak_frequency < 40
     # AI: irregular, the least synchronous, below the shared-input bound chi^2 <= eps.
-    # Its CV (0.37 at N_E = 10000 and 20000) is below the 0.68 of Brunel's diffusion theory:
-    # a neuron of the same kernel fed independent Poisson input at the network's rates gives
-    # 0.66, so the shortfall is a network effect (recurrent input less variable than Poisson,
-    # cf. Dummer, Wieland & Lindner 2014), not finite size; it is not pinned down here.
+    # Its CV (0.37 at N_E = 10000 and 20000) is below the 0.68 of Brunel's diffusion theory,
+    # which assumes Poisson input trains: see the replay test below for why.
     assert ai[0].cv > 0.2 and ai[1] ** 2 < 0.1 < min(sr[1], fast[1], slow[1]) ** 2
     assert ai[0].peak_power < 0.5 * fast[0].peak_power
+
+
+def test_ai_cv_below_the_diffusion_theory_comes_from_regular_input_trains(states):
+    """Replay the AI network's recorded recurrent input into unconnected copies of
+    200 of its neurons: as recorded, with each presynaptic train shifted by its
+    own random time (no cross-correlations, same ISI statistics), and with
+    Poisson trains of the same counts (the diffusion theory's assumption).  The
+    shifted trains keep the low CV; Poisson trains raise it towards the theory.
+    So the shortfall is the regularity of the neurons' own trains fed back
+    (CV ~0.4: less low-frequency input power than Poisson; cf. Dummer, Wieland
+    & Lindner 2014), not synchrony or shared input."""
+    st, _, run, net = states["AI"]
+    tg = np.random.default_rng(0).choice(net.N_E, 200, replace=False)
+    cv = {}
+    for sur in ("recorded", "shifted", "poisson"):
+        t, i = net.replay(run, tg, sur, seed=2)
+        cv[sur] = float(np.nanmean(isi_cv(t, i, tg.size)))
+    assert abs(cv["recorded"] - st.cv) < 0.05, cv     # the replay reproduces the network's CV
+    assert abs(cv["shifted"] - cv["recorded"]) < 0.05, cv  # cross-correlations play no part
+    assert cv["poisson"] > cv["recorded"] + 0.15, cv  # Poisson input trains do
 
 
 def test_ai_synchrony_shrinks_with_network_size_and_si_does_not(states):
@@ -128,6 +146,14 @@ def test_bad_brunel_input():
         balanced_lif(100, nu_0=-5)
     with pytest.raises(ValueError, match="delay must be >= dt"):
         brunel2000(N_E=400, delay=0.05)
+    net = brunel2000(N_E=400, epsilon=0.25, seed=0)
+    run = net.run(5.0)
+    with pytest.raises(ValueError, match="surrogate must be"):
+        net.replay(run, [0], "bogus")
+    with pytest.raises(ValueError, match="targets must be neuron indices"):
+        net.replay(run, [500])
+    with pytest.raises(ValueError, match="all excitatory or all inhibitory"):
+        net.replay(run, [0, 450])
 
 
 @pytest.fixture(scope="module")
