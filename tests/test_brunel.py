@@ -152,7 +152,7 @@ def test_bad_brunel_input():
         net.replay(run, [0], "bogus")
     with pytest.raises(ValueError, match="targets must be neuron indices"):
         net.replay(run, [500])
-    with pytest.raises(ValueError, match="all excitatory or all inhibitory"):
+    with pytest.raises(ValueError, match="all be excitatory or all inhibitory"):
         net.replay(run, [0, 450])
 
 
