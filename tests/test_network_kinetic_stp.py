@@ -334,3 +334,25 @@ def test_set_conductance_of_a_kinetic_channel_decays_with_beta():
     pulse = syn.simulate([5.0], 20.0, dt=DT).g[-1]
     np.testing.assert_allclose(net.conductance("P", syn),
                                np.array([2.0, 3.0]) * math.exp(-syn.beta * 20.0) + pulse, rtol=1e-12)
+
+
+@pytest.mark.parametrize("synapse", [AMPA(), NMDA()], ids=["AMPA", "NMDA"])
+def test_kinetic_gating_of_each_presynaptic_neuron_matches_the_synapse(synapse):
+    # stop inside pulses (one prolonged), exactly at a pulse end and between pulses
+    delay = 0.5
+    net = Network(dt=DT, seed=0)
+    _source(net, TRAINS)
+    net.add_population("P", LIF(**QUIET), 2)
+    proj = net.connect("S", "P", synapse, rule="all_to_all", delay=delay)
+    np.testing.assert_array_equal(proj.kinetic_gating(), 0.0)
+    t = 0.0
+    for stop in (2.0, 3.0, 4.4, 5.5, 7.3, 13.9, 45.0):
+        net.run(stop - t)
+        t = stop
+        ref = [synapse.simulate(np.asarray(tr) + delay, stop, dt=DT).states["s"][-1] for tr in TRAINS]
+        np.testing.assert_allclose(proj.kinetic_gating(), ref, rtol=1e-12, atol=1e-15)
+    assert proj.kinetic_gating().max() > 0.01
+    with pytest.raises(ValueError, match="no kinetic synapse"):
+        net2 = Network(dt=DT)
+        net2.add_population("A", LIF(**QUIET), 1)
+        net2.connect("A", "A", Exponential(tau=5.0), rule="all_to_all", autapses=True).kinetic_gating()

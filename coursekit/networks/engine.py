@@ -134,6 +134,34 @@ class Projection:
         """Whether the synapse is kinetic (AMPA, GABA_A, NMDA)."""
         return bool(getattr(self.synapse, "kinetic", False))
 
+    def kinetic_gating(self) -> np.ndarray:
+        """Gating variable ``s`` (dimensionless, in [0, 1)) of each presynaptic
+        neuron's synapses at the network's present time ``net.t``: the fraction of
+        open receptors that ``ds/dt = alpha [T] (1 - s) - beta s`` gives for its
+        (delayed) spike train.  A kinetic projection's conductance onto neuron i
+        is ``sum_j w_ij s_j`` (times B(V) for NMDA)."""
+        if not self.kinetic:
+            raise ValueError(f"projection {self.name!r} has no kinetic synapse (AMPA, GABA_A or NMDA)")
+        net = self._net
+        b = net._built
+        if b is None:  # not built yet: every gate closed
+            return np.zeros(self.pre.size)
+        from . import _presynaptic as K
+
+        r = net.projections.index(self)
+        o = int(b["pr_koff"][r])
+        f = b["kc_f"][int(b["pr_kin"][r])]
+        n = self.pre.size
+        s0, t0, end = b["KS"][o:o + n], b["KT"][o:o + n], b["KE"][o:o + n]
+        now, dt = net._k, net.dt
+        beta, rate_on, s_inf = f[K.KC_BETA], f[K.KC_RATE_ON], f[K.KC_SINF]
+        in_pulse = end >= 0
+        # in a pulse: relaxation to s_inf since its start, until now or its end; then decay
+        t_on = np.where(in_pulse, np.minimum(now, end) - t0, 0) * dt
+        s_end = np.where(in_pulse, s_inf + (s0 - s_inf) * np.exp(-rate_on * t_on), s0)
+        t_off = np.where(in_pulse, np.maximum(now - end, 0), now - t0) * dt
+        return s_end * np.exp(-beta * t_off)
+
     def stp_state(self, at: str = "now") -> dict:
         """Short-term-plasticity state of each presynaptic neuron, by state name.
 
