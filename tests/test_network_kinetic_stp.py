@@ -356,3 +356,29 @@ def test_kinetic_gating_of_each_presynaptic_neuron_matches_the_synapse(synapse):
         net2 = Network(dt=DT)
         net2.add_population("A", LIF(**QUIET), 1)
         net2.connect("A", "A", Exponential(tau=5.0), rule="all_to_all", autapses=True).kinetic_gating()
+
+
+@pytest.mark.parametrize("model", STP_MODELS, ids=STP_IDS)
+def test_stp_monitor_records_the_models_state_every_step(model):
+    trains = [np.array([3.0, 10.2, 12.5, 40.0, 41.1, 90.0]), np.round(np.arange(1, 8) * 12.5, 1)]
+    T = 120.0
+    net = Network(dt=DT, seed=0)
+    _source(net, trains)
+    net.add_population("P", LIF(**QUIET), 2)
+    proj = net.connect("S", "P", Exponential(tau=4.0), rule="one_to_one", delay=0.5, stp=model, name="stp")
+    names = [n for i, n in enumerate(model.state_names) if i != model.current_state]
+    for name in names:
+        net.monitor_stp(proj if name == names[0] else "stp", name, every=1 if name == names[0] else 3)
+    res = net.run(T)
+    for n_i, name in enumerate(names):
+        t, rec = res.states[("stp", name)]
+        every = 1 if n_i == 0 else 3
+        assert rec.shape == (int(T / DT) // every, 2)
+        for j, train in enumerate(trains):
+            ref = model.simulate(train, T, dt=DT).states[name]  # ref[k]: at t_k, right after spikes
+            np.testing.assert_allclose(rec[:, j], ref[np.rint(t / DT).astype(int)], rtol=1e-10, atol=1e-14)
+        assert np.ptp(rec) > 0.05
+    with pytest.raises(ValueError, match="variable must be one of"):
+        net.monitor_stp(proj, "g")
+    with pytest.raises(ValueError, match="no projection named"):
+        net.monitor_stp("nope", names[0])

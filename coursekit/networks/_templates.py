@@ -180,6 +180,7 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
     npro = pr_pre_start.shape[0]
     M = rec_flat.shape[0]
     dec_now = np.empty(C)
+    stp_mon = np.empty(stp_tmp.shape[0])
     rise_now = np.empty(C)
     kap_now = np.empty(C)
     for kk in range(nsteps):
@@ -409,8 +410,19 @@ def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P,
                         R[r, m] = G[fm] * ch_decay[c]
                     else:
                         R[r, m] = G[fm] * ch_decay[c] + H[fm] * ch_kappa[c]
-                else:  # a kinetic channel
+                elif src == 2:  # a kinetic channel
                     R[r, m] = KD[fm] + KP[fm]
+                else:  # short-term plasticity: state src - 3 of presynaptic neuron
+                    # fm & (2**32 - 1) of STP row fm >> 32, brought forward to t_{k+1}
+                    st = fm >> 32
+                    jj = fm & 4294967295
+                    dd = stp_i[st, STP_D]
+                    yo = stp_i[st, STP_YOFF] + jj * dd
+                    for v in range(dd):
+                        stp_mon[v] = STY[yo + v]
+                    stp_advance(stp_mon, dd, k + 1 - STL[stp_i[st, STP_LOFF] + jj], STPOW,
+                                stp_i[st, STP_POWOFF], stp_tmp)
+                    R[r, m] = stp_mon[src - 3]
     # the channels' exact decay over the last step: they end at t_{k0 + nsteps}
     for c in range(C):
         Gc = G[c * Ntot:(c + 1) * Ntot]

@@ -301,6 +301,7 @@ class Network:
         self.projections: list[Projection] = []
         self._monitors: list[tuple] = []
         self._gmonitors: list[tuple] = []
+        self._smonitors: list[tuple] = []
         self._built = None
         self.t = 0.0
         self._k = 0
@@ -638,6 +639,43 @@ class Network:
                               1 if src == "G" else 2))
         self._gmonitors.append((pop, synapse, idx, int(every)))
 
+    def monitor_stp(self, projection, variable: str, indices=None, every: int = 1):
+        """Record the short-term-plasticity state ``variable`` (e.g. ``"u"``,
+        ``"x"``) of presynaptic neurons ``indices`` (default all) of
+        ``projection`` (a :class:`Projection` or its name) every ``every`` steps.
+
+        The value at t_{k+1} is the one :meth:`Projection.stp_state` returns
+        there: right after a spike at that time.  Results:
+        ``NetworkResult.states[(projection name, variable)]`` -> (t, array of
+        shape (n_samples, n_recorded)).
+        """
+        proj = projection
+        if not isinstance(proj, Projection):
+            found = [p for p in self.projections if p.name == projection]
+            if not found:
+                names = ", ".join(repr(p.name) for p in self.projections) or "none yet"
+                raise ValueError(f"no projection named {projection!r} (projections: {names})")
+            proj = found[0]
+        m = proj.stp
+        if m is None:
+            raise ValueError(f"projection {proj.name!r} has no short-term plasticity (connect(..., stp=...))")
+        names = [n for i, n in enumerate(m.state_names) if i != m.current_state]
+        if variable not in names:
+            raise ValueError(f"variable must be one of {', '.join(names)} for {type(m).__name__}, got {variable!r}")
+        idx = np.arange(proj.pre.size) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= proj.pre.size):
+            raise ValueError(f"indices must be in [0, {proj.pre.size}) (presynaptic neurons of {proj.name!r})")
+        if not (isinstance(every, (int, np.integer)) and every >= 1):
+            raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
+        self._smonitors.append((proj, variable, idx, int(every)))
+        if self._built is not None:  # built already: record from the next run on
+            self._rec.append(self._stp_record(proj, variable, idx, int(every)))
+
+    def _stp_record(self, proj, variable, idx, every):
+        st = int(self._built["pr_stp"][self.projections.index(proj)])
+        return (proj, variable, every, (np.int64(st) << 32) | idx.astype(np.int64),
+                3 + proj.stp.state_names.index(variable))
+
     # -- memory -----------------------------------------------------------
     @staticmethod
     def _check_memory(nbytes: float, what: str):
@@ -866,6 +904,8 @@ class Network:
             src, c = self._find_channel(syn)
             rec.append((pop, syn, every, c * Ntot + self._gstart[pop.name] + idx, 1 if src == "G" else 2))
         self._rec = rec
+        for (proj, var, idx, every) in self._smonitors:
+            rec.append(self._stp_record(proj, var, idx, every))
         self._rng_seeded = False
 
     def _build_kinetic(self, kchannels, pr_kin, Ntot, pops, yoff, vidx_of) -> dict:
@@ -1093,10 +1133,10 @@ class Network:
         self._k = k0 + nsteps
         self.t = self._k * self.dt
         states = {}
-        for m, (pop, var, every, flat, _) in enumerate(self._rec):
+        for m, (who, var, every, flat, _) in enumerate(self._rec):
             data = np.concatenate(recorded[m], axis=0)[every - 1::every]
             t = t0 + self.dt * np.arange(1, nsteps + 1)[every - 1::every]
-            states[(pop.name, var)] = (t, data)
+            states[(who.name, var)] = (t, data)
         return NetworkResult(self, t0, spk_step[:nspk].copy(), spk_idx[:nspk].copy(), counts, states)
 
     def _drive(self, k, n):
