@@ -163,7 +163,7 @@ def step_population(rhs, event, reset, Y, yoff, n, gstart, p_in, method, t, dt, 
 
 def run_network(nsteps, k0, dt, Ntot, model_of, kind_of, yoff, pop_n, gstart, P, method_of, hold_of,
                 vidx_of, nref_of, Y, Iext, drive, prob, gen_step, gen_idx, gen_ptr,
-                ch_kind, ch_cond, ch_E, ch_decay, ch_rise, ch_kappa, G, H, RING, L, IS, GS,
+                ch_kind, ch_E, ch_decay, ch_rise, ch_kappa, G, H, RING, L, IS, GS,
                 refr_until, spiked, frac,
                 pr_pre_start, pr_pre_n, pr_post_start, pr_post_n, pr_ch, pr_delay, pr_dly_off,
                 pr_ptr_off, pr_syn_off, pr_plastic, pr_tpre_off, pr_tpost_off, pr_col_off, pr_colsyn_off,

@@ -61,11 +61,40 @@ def seed_kernel(seed):
 
 
 @njit(inline="always")
-def lif_delta_step(v, V_rest, decay, dE, dI, dx):
-    """One step of a LIF membrane with delta synapses: the exact relaxation of
-    :func:`coursekit.neurons.lif.rhs` with I = 0 (``decay = exp(-dt/tau)``) plus
-    the step's excitatory, inhibitory and external jumps (mV)."""
-    return V_rest + (v - V_rest) * decay + dE + dI + dx
+def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, lam_ext, J_ext, V_th, V_r, n_ref):
+    """One step of neuron ``i``, a LIF membrane with delta synapses: while
+    refractory V stays at V_r (the step's jumps are lost); otherwise the exact
+    relaxation of :func:`coursekit.neurons.lif.rhs` with I = 0
+    (``decay = exp(-dt/tau)``) plus the step's excitatory and inhibitory jumps
+    and ``J_ext`` times a Poisson count of mean ``lam_ext`` (mV); threshold,
+    reset and refractoriness.  Returns whether the neuron fired."""
+    if refr[i] > 0:
+        refr[i] -= 1
+        return False
+    nx = np.random.poisson(lam_ext) if lam_ext > 0.0 else 0
+    v = V_rest + (V[i] - V_rest) * decay + dE + dI + J_ext * nx
+    if v >= V_th:
+        V[i] = V_r
+        refr[i] = n_ref
+        return True
+    V[i] = v
+    return False
+
+
+@njit(inline="always")
+def append_spike(spk_step, spk_idx, nspk, k, i):
+    """Store spike (step ``k``, neuron ``i``) at position ``nspk``, doubling the buffers when full."""
+    if nspk >= spk_step.shape[0]:
+        cap = 2 * max(spk_step.shape[0], 1)
+        s2 = np.empty(cap, np.int64)
+        i2 = np.empty(cap, np.int64)
+        s2[:nspk] = spk_step[:nspk]
+        i2[:nspk] = spk_idx[:nspk]
+        spk_step = s2
+        spk_idx = i2
+    spk_step[nspk] = k
+    spk_idx[nspk] = i
+    return spk_step, spk_idx
 
 
 @njit
@@ -104,25 +133,9 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_
             dI = W[a, 1] * ni
             in_E[i] += dE
             in_I[i] += dI
-            if refr[i] > 0:
-                refr[i] -= 1
-                continue
-            nx = np.random.poisson(lam_ext[a]) if lam_ext[a] > 0.0 else 0
-            v = lif_delta_step(V[i], V_rest, decay, dE, dI, J_ext[a] * nx)
-            if v >= V_th:
-                V[i] = V_r
-                refr[i] = n_ref
+            if lif_delta_step(V, refr, i, V_rest, decay, dE, dI, lam_ext[a], J_ext[a], V_th, V_r, n_ref):
                 counts[kk, a] += 1
-                if nspk >= spk_step.shape[0]:
-                    cap = 2 * spk_step.shape[0]
-                    s2 = np.empty(cap, np.int64)
-                    i2 = np.empty(cap, np.int64)
-                    s2[:nspk] = spk_step[:nspk]
-                    i2[:nspk] = spk_idx[:nspk]
-                    spk_step = s2
-                    spk_idx = i2
-                spk_step[nspk] = k
-                spk_idx[nspk] = i
+                spk_step, spk_idx = append_spike(spk_step, spk_idx, nspk, k, i)
                 nspk += 1
                 b = 0 if i < N_E else 1
                 # the spike is at the end of step k (t = (k+1) dt); a jump read in step
@@ -130,8 +143,6 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_
                 sl = (k + delay) % L
                 for e in range(indptr[i], indptr[i + 1]):
                     ring[sl, indices[e], b] += 1.0
-            else:
-                V[i] = v
     for i in range(N):
         a = 0 if i < N_E else 1
         v = V[i]
@@ -157,26 +168,9 @@ def replay_kernel(X, lam_ext, J_ext, V, decay, V_rest, V_th, V_r, n_ref, seed):
     ns = 0
     for k in range(n):
         for c in range(m):
-            if refr[c] > 0:
-                refr[c] -= 1
-                continue
-            nx = np.random.poisson(lam_ext) if lam_ext > 0.0 else 0
-            v = lif_delta_step(V[c], V_rest, decay, X[k, c], 0.0, J_ext * nx)
-            if v >= V_th:
-                V[c] = V_r
-                refr[c] = n_ref
-                if ns >= out_s.shape[0]:
-                    a = np.empty(2 * ns, np.int64)
-                    b = np.empty(2 * ns, np.int64)
-                    a[:ns] = out_s[:ns]
-                    b[:ns] = out_i[:ns]
-                    out_s = a
-                    out_i = b
-                out_s[ns] = k
-                out_i[ns] = c
+            if lif_delta_step(V, refr, c, V_rest, decay, X[k, c], 0.0, lam_ext, J_ext, V_th, V_r, n_ref):
+                out_s, out_i = append_spike(out_s, out_i, ns, k, c)
                 ns += 1
-            else:
-                V[c] = v
     return out_s[:ns], out_i[:ns]
 
 
@@ -407,11 +401,15 @@ class SparseEINetwork:
         s_step = steps[order]
         s_ptr = np.zeros(N + 1, np.int64)
         np.cumsum(np.bincount(run.spike_indices, minlength=N), out=s_ptr[1:])
+        # presynaptic partners of each neuron: the CSR by source, transposed once
         pre_of = np.repeat(np.arange(N), np.diff(self.indptr))
+        by_post = np.argsort(self.indices, kind="stable")
+        post_ptr = np.zeros(N + 1, np.int64)
+        np.cumsum(np.bincount(self.indices, minlength=N), out=post_ptr[1:])
         X = np.zeros((n, targets.size))
         for c, i in enumerate(targets):
             a = 0 if i < self.N_E else 1
-            for j in pre_of[self.indices == i]:
+            for j in pre_of[by_post[post_ptr[i]:post_ptr[i + 1]]]:
                 s = s_step[s_ptr[j]:s_ptr[j + 1]]
                 if surrogate == "shifted":
                     s = (s + rng.integers(n)) % n

@@ -155,12 +155,12 @@ class Projection:
         s0, t0, end = b["KS"][o:o + n], b["KT"][o:o + n], b["KE"][o:o + n]
         now, dt = net._k, net.dt
         beta, rate_on, s_inf = f[K.KC_BETA], f[K.KC_RATE_ON], f[K.KC_SINF]
+        # a pulse's end is applied at the start of its step, so a pulse still
+        # marked open has end >= now: s relaxes to s_inf since the pulse began;
+        # otherwise s decays since its last event
         in_pulse = end >= 0
-        # in a pulse: relaxation to s_inf since its start, until now or its end; then decay
-        t_on = np.where(in_pulse, np.minimum(now, end) - t0, 0) * dt
-        s_end = np.where(in_pulse, s_inf + (s0 - s_inf) * np.exp(-rate_on * t_on), s0)
-        t_off = np.where(in_pulse, np.maximum(now - end, 0), now - t0) * dt
-        return s_end * np.exp(-beta * t_off)
+        elapsed = (now - t0) * dt
+        return np.where(in_pulse, s_inf + (s0 - s_inf) * np.exp(-rate_on * elapsed), s0 * np.exp(-beta * elapsed))
 
     def stp_state(self, at: str = "now") -> dict:
         """Short-term-plasticity state of each presynaptic neuron, by state name.
@@ -299,9 +299,7 @@ class Network:
         self.seed = self._seed_seq.entropy
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
-        self._monitors: list[tuple] = []
-        self._gmonitors: list[tuple] = []
-        self._smonitors: list[tuple] = []
+        self._monitors: list[tuple] = []  # (kind, who, variable, idx, every) of each monitor
         self._built = None
         self.t = 0.0
         self._k = 0
@@ -602,16 +600,13 @@ class Network:
         pop = self._pop(name)
         if pop.kind != T.NEURONS:
             raise ValueError(f"population {pop.name!r} has no state variables")
-        j = pop.model.state_index(variable)
+        pop.model.state_index(variable)  # a ValueError naming the model's variables if unknown
         idx = np.arange(pop.size) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
         if idx.size and (idx.min() < 0 or idx.max() >= pop.size):
             raise ValueError(f"indices must be in [0, {pop.size}) for population {pop.name!r}")
         if not (isinstance(every, (int, np.integer)) and every >= 1):
             raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
-        self._monitors.append((pop, variable, j, idx, int(every)))
-        if self._built is not None:  # built already (e.g. by set_conductance): record from the next run on
-            q = self._pop_index(pop.name)
-            self._rec.append((pop, variable, int(every), self._built["yoff"][q] + j * pop.size + idx, 0))
+        self._add_monitor(("state", pop, variable, idx, int(every)))
 
     def monitor_conductance(self, name, synapse, indices=None, every: int = 1):
         """Record the conductance of the channel of ``synapse`` on population
@@ -633,11 +628,7 @@ class Network:
             raise ValueError(f"indices must be in [0, {pop.size}) for population {pop.name!r}")
         if not (isinstance(every, (int, np.integer)) and every >= 1):
             raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
-        if self._built is not None:  # built already (e.g. by set_conductance): record from the next run on
-            src, c = self._find_channel(synapse)
-            self._rec.append((pop, synapse, int(every), c * self._built["Ntot"] + self._gstart[pop.name] + idx,
-                              1 if src == "G" else 2))
-        self._gmonitors.append((pop, synapse, idx, int(every)))
+        self._add_monitor(("conductance", pop, synapse, idx, int(every)))
 
     def monitor_stp(self, projection, variable: str, indices=None, every: int = 1):
         """Record the short-term-plasticity state ``variable`` (e.g. ``"u"``,
@@ -667,14 +658,28 @@ class Network:
             raise ValueError(f"indices must be in [0, {proj.pre.size}) (presynaptic neurons of {proj.name!r})")
         if not (isinstance(every, (int, np.integer)) and every >= 1):
             raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
-        self._smonitors.append((proj, variable, idx, int(every)))
-        if self._built is not None:  # built already: record from the next run on
-            self._rec.append(self._stp_record(proj, variable, idx, int(every)))
+        self._add_monitor(("stp", proj, variable, idx, int(every)))
 
-    def _stp_record(self, proj, variable, idx, every):
-        st = int(self._built["pr_stp"][self.projections.index(proj)])
-        return (proj, variable, every, (np.int64(st) << 32) | idx.astype(np.int64),
-                3 + proj.stp.state_names.index(variable))
+    def _add_monitor(self, request):
+        self._monitors.append(request)
+        if self._built is not None:  # built already (e.g. by set_conductance): record from the next run on
+            self._rec.append(self._record(request))
+
+    def _record(self, request):
+        """(who, variable, every, flat indices, source) of a monitor for ``run_network``:
+        source 0 a state variable (index into Y), 1 a phenomenological and 2 a
+        kinetic channel (index into G or KD/KP), 3 + i state i of an STP model
+        (STP row << 32 | presynaptic neuron)."""
+        kind, who, var, idx, every = request
+        b = self._built
+        if kind == "state":
+            q = self._pop_index(who.name)
+            return (who, var, every, b["yoff"][q] + who.model.state_index(var) * who.size + idx, 0)
+        if kind == "conductance":
+            src, c = self._find_channel(var)
+            return (who, var, every, c * b["Ntot"] + self._gstart[who.name] + idx, 1 if src == "G" else 2)
+        st = int(b["pr_stp"][self.projections.index(who)])
+        return (who, var, every, (np.int64(st) << 32) | idx.astype(np.int64), 3 + who.stp.state_names.index(var))
 
     # -- memory -----------------------------------------------------------
     @staticmethod
@@ -786,7 +791,6 @@ class Network:
         C = len(channels)
         dt = self.dt
         ch_kind = np.array([c[0] for c in channels], np.int64)
-        ch_cond = np.array([0.0 if c[3] is None else 1.0 for c in channels])
         ch_E = np.array([0.0 if c[3] is None else c[3] for c in channels])
         ch_decay = np.array([math.exp(-dt / c[1]) for c in channels])
         ch_rise = np.array([math.exp(-dt / c[2]) for c in channels])
@@ -877,7 +881,7 @@ class Network:
             gstart=np.array([self._gstart[p.name] for p in pops], np.int64), P=P, method_of=method_of,
             hold_of=hold_of, vidx_of=vidx_of, nref_of=nref_of, Y=Y, Iext=Iext, prob=prob,
             gen_step=gen_step, gen_idx=gen_idx, gen_ptr=np.zeros(1, np.int64),
-            ch_kind=ch_kind, ch_cond=ch_cond, ch_E=ch_E, ch_decay=ch_decay, ch_rise=ch_rise, ch_kappa=ch_kappa,
+            ch_kind=ch_kind, ch_E=ch_E, ch_decay=ch_decay, ch_rise=ch_rise, ch_kappa=ch_kappa,
             G=np.zeros(max(C * Ntot, 1)), H=np.zeros(max(C * Ntot, 1)), RING=np.zeros(max(C * L * Ntot, 1)), L=L,
             IS=np.zeros(Ntot), GS=np.zeros(Ntot), refr_until=np.full(Ntot, -1, np.int64),
             spiked=np.zeros(-(-Ntot // 8) * 8, np.bool_), frac=np.zeros(Ntot),
@@ -896,16 +900,7 @@ class Network:
         self._kchannels = kchannels
         self._built = b
         self._variants = tuple(variants)
-        rec = []
-        for (pop, var, j, idx, every) in self._monitors:
-            q = self._pop_index(pop.name)
-            rec.append((pop, var, every, yoff[q] + j * pop.size + idx, 0))
-        for (pop, syn, idx, every) in self._gmonitors:
-            src, c = self._find_channel(syn)
-            rec.append((pop, syn, every, c * Ntot + self._gstart[pop.name] + idx, 1 if src == "G" else 2))
-        self._rec = rec
-        for (proj, var, idx, every) in self._smonitors:
-            rec.append(self._stp_record(proj, var, idx, every))
+        self._rec = [self._record(r) for r in self._monitors]
         self._rng_seeded = False
 
     def _build_kinetic(self, kchannels, pr_kin, Ntot, pops, yoff, vidx_of) -> dict:
@@ -1105,7 +1100,7 @@ class Network:
             spk_step, spk_idx, spk_frac, nspk = mod.run_network(
                 n, k0 + done, self.dt, b["Ntot"], b["model_of"], b["kind_of"], b["yoff"], b["pop_n"], b["gstart"],
                 b["P"], b["method_of"], b["hold_of"], b["vidx_of"], b["nref_of"], b["Y"], b["Iext"], drive,
-                b["prob"], b["gen_step"], b["gen_idx"], b["gen_ptr"], b["ch_kind"], b["ch_cond"], b["ch_E"],
+                b["prob"], b["gen_step"], b["gen_idx"], b["gen_ptr"], b["ch_kind"], b["ch_E"],
                 b["ch_decay"], b["ch_rise"], b["ch_kappa"], b["G"], b["H"], b["RING"], b["L"], b["IS"], b["GS"],
                 b["refr_until"], b["spiked"], b["frac"], b["pr_pre_start"], b["pr_pre_n"], b["pr_post_start"],
                 b["pr_post_n"], b["pr_ch"], b["pr_delay"], b["pr_dly_off"], b["pr_ptr_off"], b["pr_syn_off"],
