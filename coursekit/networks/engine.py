@@ -601,11 +601,7 @@ class Network:
         if pop.kind != T.NEURONS:
             raise ValueError(f"population {pop.name!r} has no state variables")
         pop.model.state_index(variable)  # a ValueError naming the model's variables if unknown
-        idx = np.arange(pop.size) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
-        if idx.size and (idx.min() < 0 or idx.max() >= pop.size):
-            raise ValueError(f"indices must be in [0, {pop.size}) for population {pop.name!r}")
-        if not (isinstance(every, (int, np.integer)) and every >= 1):
-            raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
+        idx = _monitor_indices(indices, every, pop.size, f"for population {pop.name!r}")
         self._add_monitor(("state", pop, variable, idx, int(every)))
 
     def monitor_conductance(self, name, synapse, indices=None, every: int = 1):
@@ -623,11 +619,7 @@ class Network:
             raise ValueError(f"population {pop.name!r} is a spike source and has no synaptic channels")
         if not isinstance(synapse, Synapse):
             raise ValueError(f"synapse must be a coursekit.synapses model, got {type(synapse).__name__}")
-        idx = np.arange(pop.size) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
-        if idx.size and (idx.min() < 0 or idx.max() >= pop.size):
-            raise ValueError(f"indices must be in [0, {pop.size}) for population {pop.name!r}")
-        if not (isinstance(every, (int, np.integer)) and every >= 1):
-            raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
+        idx = _monitor_indices(indices, every, pop.size, f"for population {pop.name!r}")
         self._add_monitor(("conductance", pop, synapse, idx, int(every)))
 
     def monitor_stp(self, projection, variable: str, indices=None, every: int = 1):
@@ -653,11 +645,7 @@ class Network:
         names = [n for i, n in enumerate(m.state_names) if i != m.current_state]
         if variable not in names:
             raise ValueError(f"variable must be one of {', '.join(names)} for {type(m).__name__}, got {variable!r}")
-        idx = np.arange(proj.pre.size) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
-        if idx.size and (idx.min() < 0 or idx.max() >= proj.pre.size):
-            raise ValueError(f"indices must be in [0, {proj.pre.size}) (presynaptic neurons of {proj.name!r})")
-        if not (isinstance(every, (int, np.integer)) and every >= 1):
-            raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
+        idx = _monitor_indices(indices, every, proj.pre.size, f"(presynaptic neurons of {proj.name!r})")
         self._add_monitor(("stp", proj, variable, idx, int(every)))
 
     def _add_monitor(self, request):
@@ -1156,6 +1144,16 @@ class Network:
     def __repr__(self):
         return (f"Network(dt={self.dt:g} ms, {len(self.populations)} populations, "
                 f"{sum(p.n_synapses for p in self.projections)} synapses)")
+
+
+def _monitor_indices(indices, every, n, what) -> np.ndarray:
+    """A monitor's neuron indices (default all ``n``), checked with its ``every``."""
+    idx = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"indices must be in [0, {n}) {what}")
+    if not (isinstance(every, (int, np.integer)) and every >= 1):
+        raise ValueError(f"every must be an integer >= 1 (steps), got {every!r}")
+    return idx
 
 
 def _channel_key(s):
