@@ -6,7 +6,11 @@
   variables eliminated (e.g. HH in the V-n plane), calling the full rhs;
 * :mod:`~coursekit.analysis.bifurcation` -- fixed-point branches, Hopf points,
   limit-cycle extent, f-I curves, rheobase;
-* :mod:`~coursekit.analysis.spikes` -- spike-train measures.
+* :mod:`~coursekit.analysis.spikes` -- spike-train measures;
+* :mod:`~coursekit.analysis.voltage_clamp` -- the voltage-clamp experiment on
+  an HH-type model and Hodgkin & Huxley's fit of the K conductance;
+* reversal potentials (Nernst, Goldman--Hodgkin--Katz) from
+  :mod:`coursekit.neurons.reversal`, re-exported here.
 
 Importing this package loads scipy where needed but never matplotlib; plots
 live in :mod:`coursekit.plotting`.
@@ -45,6 +49,8 @@ from .phase_plane import (
     vector_field,
 )
 from .reduced import ReducedModel, reduced_hh, rinzel_h
+from .voltage_clamp import GateFit, VoltageClamp, fit_potassium, voltage_clamp
+from ..neurons.reversal import ghk_current, ghk_voltage, nernst, thermal_voltage
 
 __all__ = [
     "vector_field", "nullclines", "fixed_points", "equilibrium", "classify", "trajectory",
@@ -54,6 +60,8 @@ __all__ = [
     "ReducedModel", "reduced_hh", "rinzel_h",
     "fixed_point_branches", "hopf_points", "limit_cycle_extent", "fi_curve", "rheobase",
     "Branches", "HopfPoints", "LimitCycleExtent", "FICurve",
+    "voltage_clamp", "fit_potassium", "VoltageClamp", "GateFit",
+    "nernst", "ghk_current", "ghk_voltage", "thermal_voltage",
 ]
 
 # Spike-train measures live in coursekit.analysis.spikes, written by another
