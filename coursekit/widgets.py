@@ -37,6 +37,7 @@ import warnings
 import numpy as np
 
 from .inputs import step
+from .plotting._units import legend_outside
 from .neurons.hodgkin_huxley import HodgkinHuxley, steady_state
 from .simulation import NonFiniteStateError, StabilityWarning, simulate
 
@@ -160,7 +161,8 @@ class HHExplorer(_LiveFigure):
         self.timings: list[float] = []
         self.result = None
         ax_v, ax_g = self.figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-        self.figure.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.1, hspace=0.08)
+        # room on the right for the gate legend, outside the data
+        self.figure.subplots_adjust(left=0.1, right=0.89, top=0.9, bottom=0.1, hspace=0.08)
         self.ax_V, self.ax_gates = ax_v, ax_g
         (self.line_V,) = ax_v.plot([], [], color="k", lw=1.2)
         ax_v.set(ylim=(-90, 60), xlim=(0, self.duration), ylabel="V (mV)")
@@ -168,8 +170,8 @@ class HHExplorer(_LiveFigure):
         self.lines_gates = {}
         for name, color in (("m", "tab:red"), ("h", "tab:blue"), ("n", "tab:green")):
             (self.lines_gates[name],) = ax_g.plot([], [], color=color, lw=1.0, label=name)
-        ax_g.set(ylim=(-0.02, 1.02), xlabel="t (ms)", ylabel="gate")
-        ax_g.legend(loc="upper right", ncol=3, fontsize="small")
+        ax_g.set(ylim=(-0.02, 1.02), xlabel="t (ms)", ylabel="gate (dimensionless)")
+        self.legend = legend_outside(ax_g)
         self.status = self.figure.text(0.1, 0.94, "", fontsize=10)
         self._animate(self.line_V, *self.lines_gates.values(), self.status)
 

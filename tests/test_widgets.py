@@ -115,3 +115,20 @@ def test_method_comparison_widget():
     assert box.live.messages.keys() == {"euler", "rk4", "exponential_euler"}
     picks.value = ("rk4",)
     assert set(box.live.errors) == {"rk4"}
+
+
+def test_explorer_axes_have_units_and_the_gate_legend_covers_no_trace():
+    live = HHExplorer(blit=False)
+    live.update(I=10.0)
+    live.figure.canvas.draw()
+    assert live.ax_V.get_ylabel() == "V (mV)"
+    assert live.ax_gates.get_ylabel() == "gate (dimensionless)" and live.ax_gates.get_xlabel() == "t (ms)"
+    leg = live.ax_gates.get_legend()
+    assert [t.get_text() for t in leg.get_texts()] == ["m", "h", "n"]
+    lb, fig = leg.get_window_extent(), live.figure.bbox
+    # wholly inside the figure (the widget shows the Agg canvas as it is: nothing may be cut off) ...
+    assert fig.x0 <= lb.x0 and lb.x1 <= fig.x1 and fig.y0 <= lb.y0 and lb.y1 <= fig.y1
+    # ... and clear of both panels, so no gate trace is hidden behind it
+    for ax in (live.ax_V, live.ax_gates):
+        ab = ax.get_window_extent()
+        assert lb.x0 >= ab.x1 or lb.x1 <= ab.x0 or lb.y0 >= ab.y1 or lb.y1 <= ab.y0
