@@ -9,6 +9,8 @@
 * :mod:`~coursekit.analysis.spikes` -- spike-train measures;
 * :mod:`~coursekit.analysis.voltage_clamp` -- the voltage-clamp experiment on
   an HH-type model and Hodgkin & Huxley's fit of the K conductance;
+* :mod:`~coursekit.analysis.excitability` -- stimulation protocols: paired
+  pulses (refractoriness), anode break, current ramps (accommodation);
 * reversal potentials (Nernst, Goldman--Hodgkin--Katz) from
   :mod:`coursekit.neurons.reversal`, re-exported here.
 
@@ -50,6 +52,7 @@ from .phase_plane import (
 )
 from .reduced import ReducedModel, reduced_hh, rinzel_h
 from .voltage_clamp import GateFit, VoltageClamp, fit_potassium, voltage_clamp
+from .excitability import ramp_first_spike, rebound_spikes, second_spike
 from ..neurons.reversal import ghk_current, ghk_voltage, nernst, thermal_voltage
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "fixed_point_branches", "hopf_points", "limit_cycle_extent", "fi_curve", "rheobase",
     "Branches", "HopfPoints", "LimitCycleExtent", "FICurve",
     "voltage_clamp", "fit_potassium", "VoltageClamp", "GateFit",
+    "second_spike", "rebound_spikes", "ramp_first_spike",
     "nernst", "ghk_current", "ghk_voltage", "thermal_voltage",
 ]
 
