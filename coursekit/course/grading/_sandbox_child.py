@@ -1,250 +1,106 @@
-"""The sandboxed process: runs a student's code and sends back plain data only.
+"""The process inside the jail: runs a student's code and answers the grader, one request at a time.
 
-Started by :mod:`coursekit.course.grading.sandbox` as ``python -I -B
-_sandbox_child.py`` with the job on stdin (JSON) and a result file on the fd
-named in the job.
-This file is standalone on purpose (stdlib at import time, numpy only when the
-student code or an answer needs it): it runs *before* privileges are dropped, so
-it must not import anything a student could have planted.
+Started by :mod:`coursekit.course.grading.sandbox` inside bubblewrap as
+``python -I -B _sandbox_child.py`` (isolated mode: no environment variables,
+no user site, no current directory on ``sys.path``).  This file is standalone
+on purpose: it imports only the standard library until the student's code runs.
 
-Stage 1 (trusted, may be root): read the job, build the jail, drop privileges.
-Stage 2 (untrusted): execute the student's code cells one by one, then call the
-requested names with the requested inputs and stream each answer as one JSON
-line to fd 3.  Streaming means an answer that was computed before a later call
-hangs is kept.  Nothing the student's objects do can reach the grader except
-the plain numbers, strings and lists written here; comparison with the reference
-happens in the grader's own process.
+Stage 1 (trusted; in the privileged mode it starts as root *without* any
+capability but CAP_SETUID/CAP_SETGID): read the ``init`` request, drop to the
+sandbox uid (privileged mode), set the resource limits, say ``ready``.
+
+Stage 2 (untrusted from here on): answer the grader's requests in order.
+
+* ``cell``  -- execute one of the student's code cells in the notebook namespace.
+* ``task``  -- fork; in the child, replace the names the task ``uses`` by the
+  solution's own definitions (sent only now, with the task), call the requested
+  names with the requested inputs, and write one answer per call; then report
+  ``task-done`` from the parent.  Each task starts from the state after the
+  cells, so nothing a task does (monkeypatching, stashing) reaches another.
+* ``exit``
+
+Every answer is one JSON line on the result fd, tagged with the request's
+sequence number.  The student's code can write to that fd too: the grader
+treats any line it did not expect as a protocol violation, and it never trusts
+a byte of it beyond the strict schema of :mod:`coursekit.course.grading.protocol`.
+Time limits are not kept here -- the grader measures the sandbox's CPU time
+from outside and kills it -- so nothing the student does to signals or timers
+changes them.
 """
-import ctypes
 import json
 import os
 import resource
-import signal
 import sys
-import time
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_REMOUNT = 32
-MS_BIND = 4096
-MS_REC = 16384
-MS_PRIVATE = 1 << 18
-PR_SET_NO_NEW_PRIVS = 38
-
-RESULT_FD = 3  # replaced by the job's result_fd
-_libc = ctypes.CDLL(None, use_errno=True)
+RESULT_FD = 3
+_BUILTIN_ERRORS = None
 
 
-def _check(ret, what):
-    if ret != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+def _emit(obj):
+    data = (json.dumps(obj, allow_nan=True, separators=(",", ":")) + "\n").encode()
+    view = memoryview(data)
+    while view:
+        n = os.write(RESULT_FD, view)
+        view = view[n:]
 
 
-def _mount(src, dst, fstype=None, flags=0, data=None):
-    _check(_libc.mount(src.encode() if src else None, dst.encode(),
-                       fstype.encode() if fstype else None, flags,
-                       data.encode() if data else None), f"mount {src} on {dst}")
+def _read_request(stream):
+    line = stream.readline()
+    if not line:
+        os._exit(0)  # the grader closed the channel
+    return json.loads(line)
 
 
-def _bind_ro(src, root):
-    dst = root + src
-    if os.path.islink(src):
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        if not os.path.lexists(dst):
-            os.symlink(os.readlink(src), dst)
-        return
-    if os.path.isdir(src):
-        os.makedirs(dst, exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        if not os.path.exists(dst):
-            open(dst, "w").close()
-    _mount(src, dst, None, MS_BIND | MS_REC)
-    _mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+def _drop(init):
+    """Privileged mode: leave uid 0 for the sandbox uid and clear every capability set.
 
-
-def _build_jail(job, report):
-    """New mount + network namespace; chroot into a tmpfs holding only what the code needs.
-
-    Visible inside: the system libraries and the Python installation (read-only),
-    the coursekit package (read-only), /dev/null|zero|urandom, and an empty
-    private /work and /tmp.  The course directory (solutions, gradebook,
-    submissions) is simply not there.
+    bubblewrap hands over CAP_SETUID, CAP_SETGID and CAP_SETPCAP only; the
+    bounding set is emptied (so nothing can ever be regained), the inheritable
+    set cleared, and setresuid to a non-zero uid clears the permitted,
+    effective and ambient sets.
     """
-    limits = job["limits"]
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-    if os.getuid() != 0:
-        flags |= CLONE_NEWUSER
-    try:
-        _check(_libc.unshare(flags), "unshare")
-    except OSError as exc:
-        report["missing"]["network_isolation"] = str(exc)
-        report["missing"]["filesystem_jail"] = str(exc)
-        return False
-    if flags & CLONE_NEWUSER:  # map ourselves to root inside the user namespace
-        uid, gid = job["outer_uid"], job["outer_gid"]
-        with open("/proc/self/setgroups", "w") as f:
-            f.write("deny")
-        with open("/proc/self/uid_map", "w") as f:
-            f.write(f"0 {uid} 1")
-        with open("/proc/self/gid_map", "w") as f:
-            f.write(f"0 {gid} 1")
-    report["in_force"]["network_isolation"] = "new network namespace (loopback only, down)"
-    try:
-        _mount(None, "/", None, MS_REC | MS_PRIVATE)
-        root = job["jail_root"]
-        _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={limits['tmpfs_mb']}m,mode=755")
-        for path in job["ro_paths"]:
-            if os.path.lexists(path):
-                _bind_ro(path, root)
-        for dev in ("/dev/null", "/dev/zero", "/dev/urandom"):
-            os.makedirs(root + "/dev", exist_ok=True)
-            open(root + dev, "w").close()
-            _mount(dev, root + dev, None, MS_BIND)
-        for d in ("/sandbox", "/tmp"):
-            os.makedirs(root + d, exist_ok=True)
-            os.chmod(root + d, 0o700)
-            if job["sandbox_uid"] is not None:
-                os.chown(root + d, job["sandbox_uid"], job["sandbox_gid"])
-        os.chroot(root)
-        os.chdir("/sandbox")
-    except OSError as exc:
-        report["missing"]["filesystem_jail"] = str(exc)
-        return False
-    report["in_force"]["filesystem_jail"] = (
-        "chroot into a private tmpfs: system + Python read-only, no course files")
-    return True
-
-
-def _limit(report, limits):
-    mb = 1 << 20
-    table = {
-        "RLIMIT_CPU": (resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1),
-        "RLIMIT_AS": (resource.RLIMIT_AS, limits["memory_mb"] * mb, limits["memory_mb"] * mb),
-        "RLIMIT_FSIZE": (resource.RLIMIT_FSIZE, limits["file_mb"] * mb, limits["file_mb"] * mb),
-        "RLIMIT_NOFILE": (resource.RLIMIT_NOFILE, 64, 64),
-        "RLIMIT_NPROC": (resource.RLIMIT_NPROC, limits["nproc"], limits["nproc"]),
-        "RLIMIT_CORE": (resource.RLIMIT_CORE, 0, 0),
-    }
-    for name, (res, soft, hard) in table.items():
-        try:
-            resource.setrlimit(res, (soft, hard))
-            report["in_force"][name] = soft
-        except (ValueError, OSError) as exc:
-            report["missing"][name] = str(exc)
-
-
-def _drop_privileges(job, report):
-    uid, gid = job["sandbox_uid"], job["sandbox_gid"]
+    uid, gid = init.get("uid"), init.get("gid")
     if uid is None:
-        report["missing"]["unprivileged_user"] = (
-            "grader is not root: the student code runs as the grader's own user")
-        if report["in_force"].get("RLIMIT_NPROC"):
-            report["missing"]["RLIMIT_NPROC_per_sandbox"] = (
-                "RLIMIT_NPROC counts every process of the grader's user, not only the sandbox's")
         return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_CAPBSET_DROP, PR_SET_KEEPCAPS = 24, 8
+    for cap in range(64):
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the last capability: harmless
+    libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    keep = (1 << 6) | (1 << 7)  # CAP_SETGID, CAP_SETUID: needed for the next two calls only
+    data = (Data * 2)(Data(keep, keep, 0), Data(0, 0, 0))
+    if libc.capset(ctypes.byref(Header(0x20080522, 0)), data) != 0:
+        os._exit(87)
     os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
-    report["in_force"]["unprivileged_user"] = f"uid {uid} gid {gid}, no supplementary groups"
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    with open("/proc/self/status") as f:
+        caps = {k: v.strip() for k, _, v in (line.partition(":") for line in f) if k.startswith("Cap")}
+    if os.getuid() == 0 or any(int(v, 16) for v in caps.values()):
+        os._exit(86)  # refuse to run student code with any privilege left
 
 
-class _CappedText:
-    """A text stream that keeps at most ``cap`` characters, then drops the rest."""
-
-    def __init__(self, fd, cap):
-        self._fd, self._left = fd, cap
-        self.truncated = False
-
-    def write(self, s):
-        s = str(s)
-        if self._left <= 0:
-            self.truncated = True
-            return len(s)
-        part = s[: self._left]
-        self._left -= len(part)
-        try:
-            os.write(self._fd, part.encode("utf-8", "replace"))
-        except OSError:
-            self._left = 0
-        return len(s)
-
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
-
-    encoding = "utf-8"
-
-
-class _Timeout(BaseException):
-    pass
-
-
-def _on_alarm(signum, frame):
-    raise _Timeout()
-
-
-def _decode(obj):
-    if isinstance(obj, dict) and "__ndarray__" in obj:
-        import numpy as np
-        return np.asarray(obj["__ndarray__"], dtype=obj["dtype"]).reshape(obj["shape"])
-    if isinstance(obj, list):
-        return [_decode(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: _decode(v) for k, v in obj.items()}
-    return obj
-
-
-def _plain(value, depth=0):
-    """Convert an answer to JSON-able plain data, or raise TypeError.
-
-    Only exact builtin types and numpy arrays/scalars of numeric dtype cross; a
-    subclass of float with a lying ``__eq__`` becomes a plain float first.
-    """
-    if depth > 4:
-        raise TypeError("answer nested too deeply")
-    if value is None or type(value) is bool:
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) if isinstance(value, float) else int(value)
-    if isinstance(value, str):
-        return str(value)[:10000]
-    np = sys.modules.get("numpy")
-    if np is not None:
-        if isinstance(value, np.generic):
-            value = np.asarray(value)
-        if isinstance(value, np.ndarray):
-            arr = np.array(value, copy=True)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"array of dtype {arr.dtype} is not numeric")
-            if arr.size > 1_000_000:
-                raise TypeError(f"array of {arr.size} elements is too large")
-            kind = {"b": "bool", "i": "int64", "u": "int64", "f": "float64"}[arr.dtype.kind]
-            arr = arr.astype(kind)
-            flat = [None if (kind == "float64" and x != x) else x for x in arr.ravel().tolist()]
-            return {"__ndarray__": flat, "dtype": kind, "shape": list(arr.shape)}
-    if isinstance(value, (list, tuple)):
-        if len(value) > 100_000:
-            raise TypeError("list too long")
-        return {"__sequence__": [_plain(v, depth + 1) for v in list(value)]}
-    if isinstance(value, dict):
-        return {"__mapping__": {str(k): _plain(v, depth + 1) for k, v in dict(value).items()}}
-    raise TypeError(f"{type(value).__name__} is not plain data (number, array, list)")
-
-
-def _emit(line_obj):
-    data = (json.dumps(line_obj, allow_nan=True) + "\n").encode()
-    os.write(RESULT_FD, data)
+def _limit(limits):
+    mb = 1 << 20
+    table = (
+        (resource.RLIMIT_AS, limits["memory_mb"] * mb),
+        (resource.RLIMIT_FSIZE, limits["file_mb"] * mb),
+        (resource.RLIMIT_NOFILE, limits["nofile"]),
+        (resource.RLIMIT_NPROC, limits["nproc"]),
+        (resource.RLIMIT_CORE, 0),
+    )
+    for res, value in table:
+        resource.setrlimit(res, (value, value))
 
 
 def _strip_magics(src):
@@ -259,103 +115,192 @@ def _strip_magics(src):
     return "\n".join(out)
 
 
-def _short_error(exc):
-    return f"{type(exc).__name__}: {str(exc)[:500]}"
+def _error_name(exc):
+    """The exception's type name if it is a builtin one, else a generic word (names are student text)."""
+    global _BUILTIN_ERRORS
+    if _BUILTIN_ERRORS is None:
+        import builtins
+        _BUILTIN_ERRORS = {getattr(builtins, n) for n in dir(builtins)
+                           if isinstance(getattr(builtins, n), type)
+                           and issubclass(getattr(builtins, n), BaseException)}
+    t = type(exc)
+    return t.__name__ if t in _BUILTIN_ERRORS else "Exception"
+
+
+def _error_text(exc, limit=400):
+    try:
+        text = str(exc)
+    except BaseException:
+        text = ""
+    return text[:limit]
+
+
+def _decode(obj):
+    if isinstance(obj, dict):
+        if "__ndarray__" in obj:
+            import numpy as np
+            flat = [float("nan") if v is None else v for v in obj["__ndarray__"]]
+            return np.asarray(flat, dtype=obj["dtype"]).reshape(obj["shape"])
+        if "__tuple__" in obj:
+            return tuple(_decode(o) for o in obj["__tuple__"])
+        return {k: _decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(o) for o in obj]
+    return obj
+
+
+def _plain(value, depth=0):
+    """An answer as plain data, or TypeError.
+
+    Only exact builtin types and numeric numpy arrays/scalars cross; a subclass of
+    float with a lying ``__eq__`` becomes a plain float first.
+    """
+    if depth > 4:
+        raise TypeError("answer nested too deeply")
+    if value is None or type(value) is bool:
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        v = int(value)
+        return v if -(2 ** 62) < v < 2 ** 62 else float(v)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str.__str__(value)[:10000]
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(value, np.generic):
+            value = np.asarray(value)
+        if isinstance(value, np.ndarray):
+            arr = np.array(value, copy=True)
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(f"an array of dtype {arr.dtype} is not numeric")
+            if arr.size > 1_000_000:
+                raise TypeError(f"an array of {arr.size} elements is too large")
+            kind = {"b": "bool", "i": "int64", "u": "int64", "f": "float64"}[arr.dtype.kind]
+            arr = arr.astype(kind)
+            flat = arr.ravel().tolist()
+            if kind == "float64":
+                flat = [None if x != x else x for x in flat]
+            return {"__ndarray__": flat, "dtype": kind, "shape": list(arr.shape)}
+    if isinstance(value, (list, tuple)):
+        if len(value) > 100_000:
+            raise TypeError("a list that long is not an answer")
+        return {"__sequence__": [_plain(v, depth + 1) for v in list(value)]}
+    if isinstance(value, dict):
+        if len(value) > 10_000:
+            raise TypeError("a dict that large is not an answer")
+        return {"__mapping__": {str(k)[:200]: _plain(v, depth + 1) for k, v in dict(value).items()}}
+    raise TypeError(f"{type(value).__name__} is not plain data (number, array, list)")
+
+
+def _run_cell(namespace, req, cell_dir):
+    index = req["index"]
+    try:
+        src = _strip_magics(req["source"])
+        filename = f"<cell {index}>"
+        if cell_dir:
+            filename = os.path.join(cell_dir, f"cell_{index}.py")
+            with open(filename, "w") as f:
+                f.write(src)
+        code = compile(src, filename, "exec")
+        exec(code, namespace)
+        return {"kind": "cell", "index": index, "ok": True}
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included: a cell cannot end the run
+        return {"kind": "cell", "index": index, "ok": False, "error_type": _error_name(exc),
+                "error": _error_text(exc)}
+
+
+def _run_task(namespace, req):
+    """In a forked child: inject the solution's functions, answer every call, exit."""
+    import warnings
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    seq = req["seq"]
+    inject = req.get("inject")
+    if inject:
+        ref = {"__name__": "__solution__", "__builtins__": __builtins__}
+        try:
+            exec(compile(inject["source"], "<solution>", "exec"), ref)
+            for name in inject["names"]:
+                namespace[name] = ref[name]
+        except BaseException as exc:
+            for call in req["calls"]:
+                _emit({"seq": seq, "kind": "call", "key": call["key"], "error_type": "GraderError",
+                       "error": f"the solution's {', '.join(inject['names'])} could not be set up: "
+                                f"{type(exc).__name__}: {_error_text(exc)}"})
+            os._exit(0)
+    for call in req["calls"]:
+        out = {"seq": seq, "kind": "call", "key": call["key"]}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                name = call["name"]
+                if name not in namespace:
+                    raise NameError(f"name {name!r} is not defined")
+                obj = namespace[name]
+                if call.get("call", True):
+                    if not callable(obj):
+                        raise TypeError(f"{name} is not a function")
+                    obj = obj(*_decode(call["args"]), **_decode(call["kwargs"]))
+                out["value"] = _plain(obj)
+        except BaseException as exc:
+            out["error_type"] = _error_name(exc)
+            out["error"] = _error_text(exc)
+        _emit(out)
+    os._exit(0)
 
 
 def main():
-    t0 = time.monotonic()
     global RESULT_FD
-    job = json.loads(sys.stdin.read())
-    RESULT_FD = job["result_fd"]
-    # fd 0 is the job; nothing more to read there
-    null = os.open("/dev/null", os.O_RDONLY)
-    os.dup2(null, 0)
-    report = {"in_force": {}, "missing": {}}
-    if job["isolate"]:
-        _build_jail(job, report)
-    else:
-        report["missing"]["network_isolation"] = "disabled by the grader"
-        report["missing"]["filesystem_jail"] = "disabled by the grader"
-    jailed = "filesystem_jail" in report["in_force"]
-    home, tmp = ("/sandbox", "/tmp") if jailed else (job["fallback_home"], job["fallback_tmp"])
+    stream = os.fdopen(0, "r", encoding="utf-8", newline="\n")
+    init = _read_request(stream)
+    RESULT_FD = int(init["result_fd"])
+    _drop(init)
+    _limit(init["limits"])
     os.environ.clear()
-    os.environ.update({k: v.format(home=home, tmp=tmp) for k, v in job["env"].items()})
-    if not jailed:
-        os.chdir(home)
-    _limit(report, job["limits"])
-    if job["isolate"]:
-        _drop_privileges(job, report)
-    else:
-        report["missing"]["unprivileged_user"] = "disabled by the grader"
-    try:
-        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    except Exception:  # pragma: no cover
-        pass
-    _emit({"kind": "protections", **report})
-
-    cap = job["limits"]["output_chars"]
-    sys.stdout = _CappedText(1, cap)
-    sys.stderr = _CappedText(2, cap)
-    sys.path[:0] = job["sys_path"] if jailed else job["fallback_sys_path"]
-    signal.signal(signal.SIGALRM, _on_alarm)
-    cell_s = job["limits"]["cell_s"]
-
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-    # each cell gets a real file, as in IPython, so tracebacks show lines and
-    # numba's cache=True finds a locator
-    cell_dir = os.path.join(home, "cells")
+    os.environ.update(init["env"])
+    sys.path[:0] = init["sys_path"]
+    os.chdir(init["home"])
+    cell_dir = os.path.join(init["home"], "cells")
     try:
         os.makedirs(cell_dir, exist_ok=True)
     except OSError:
         cell_dir = None
-    for index, src in job["cells"]:
-        signal.setitimer(signal.ITIMER_REAL, cell_s)
-        try:
-            src = _strip_magics(src)
-            filename = f"<cell {index}>"
-            if cell_dir:
-                filename = os.path.join(cell_dir, f"cell_{index}.py")
-                with open(filename, "w") as f:
-                    f.write(src)
-            code = compile(src, filename, "exec")
-            exec(code, namespace)
-            status = {"kind": "cell", "index": index, "ok": True}
-        except _Timeout:
-            status = {"kind": "cell", "index": index, "ok": False,
-                      "error": f"timed out after {cell_s} s"}
-        except BaseException as exc:  # SystemExit included: a cell cannot end the run
-            status = {"kind": "cell", "index": index, "ok": False, "error": _short_error(exc)}
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, _on_alarm)  # the student may have replaced it
-        _emit(status)
+    _emit({"seq": 0, "kind": "ready", "uid": os.getuid(), "pid": os.getpid()})
 
-    import warnings
-    for call in job["calls"]:
-        out = {"kind": "call", "key": call["key"]}
-        signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, job["limits"]["call_s"])
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if call["name"] not in namespace:
-                    raise NameError(f"name {call['name']!r} is not defined")
-                obj = namespace[call["name"]]
-                if call.get("call", True):
-                    if not callable(obj):
-                        raise TypeError(f"{call['name']} is not a function")
-                    obj = obj(*_decode(call["args"]), **_decode(call["kwargs"]))
-                out["value"] = _plain(obj)
-        except _Timeout:
-            out["error"] = f"timed out after {job['limits']['call_s']} s"
-        except BaseException as exc:
-            out["error"] = _short_error(exc)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        _emit(out)
-    _emit({"kind": "done", "elapsed_s": time.monotonic() - t0})
-    os._exit(0)  # skip atexit hooks the student may have registered
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    while True:
+        req = _read_request(stream)
+        op, seq = req.get("op"), req.get("seq")
+        if op == "cell":
+            out = _run_cell(namespace, req, cell_dir)
+            out["seq"] = seq
+            _emit(out)
+        elif op == "task":
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                _emit({"seq": seq, "kind": "task-done", "status": f"could not fork: {exc.strerror}"})
+                continue
+            if pid == 0:
+                try:
+                    _run_task(namespace, req)
+                finally:
+                    os._exit(0)
+            try:
+                _, status = os.waitpid(pid, 0)
+                how = ("ok" if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+                       else f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                       else f"exit {os.WEXITSTATUS(status)}")
+            except ChildProcessError:
+                how = "lost"
+            _emit({"seq": seq, "kind": "task-done", "status": how})
+        else:  # "exit" or anything else
+            os._exit(0)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ instructor runs ``coursekit`` from.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -96,7 +97,11 @@ class CourseLayout:
 def run_nbgrader(layout: CourseLayout, command: str, *args: str) -> subprocess.CompletedProcess:
     """Run ``nbgrader COMMAND ARGS`` on the course; raise RuntimeError with its log on failure."""
     cmd = [sys.executable, "-m", "nbgrader", command, *args, *layout.nbgrader_args()]
-    proc = subprocess.run(cmd, cwd=layout.root, capture_output=True, text=True)
+    # nbgrader runs `alembic` (the gradebook's migrations) by name: put this Python's scripts first on
+    # PATH, so an environment that was never activated (venv/bin/coursekit ...) works too
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    proc = subprocess.run(cmd, cwd=layout.root, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader {command} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return proc
