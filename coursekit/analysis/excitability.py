@@ -63,11 +63,14 @@ def second_spike(model, delay, amplitude, *, width=1.0, conditioning=20.0, dt=0.
     Protocol: from rest, a conditioning pulse (``conditioning``, ``width`` ms,
     from t = 2 ms) fires a spike at t1 (its upward crossing of ``V_spike``).  A
     test pulse of ``amplitude`` for ``width`` ms starts at t1 + ``delay``
-    (rounded up to the step ``dt``).  It fires an action potential when V
-    exceeds ``V_spike`` *after* the test pulse has ended and is still rising
-    at its end: the regenerative Na current, not the pulse, carries V up.
-    (A strong enough pulse charges the membrane above 0 mV by itself; counting
-    such crossings as spikes would leave no absolute refractory period at all.)
+    (rounded up to the step ``dt``).  It fires an action potential if, after
+    its onset (and after the first spike's peak), V is above ``V_spike`` while
+    the membrane's own current is inward: dV/dt evaluated with the stimulus
+    switched off is positive, so the Na current, not the pulse, drives V up.
+    (A strong pulse charges a refractory membrane above 0 mV by itself, against
+    an outward net current; counting such crossings as spikes would leave no
+    absolute refractory period at all.  A pulse so strong that it drives V
+    beyond E_Na is not excitation either.)
 
     Parameters
     ----------
@@ -101,12 +104,14 @@ def second_spike(model, delay, amplitude, *, width=1.0, conditioning=20.0, dt=0.
     probe = simulate(model, _grid(_ONSET + width + 10.0, dt), dt=dt, I=first, check_stability=False)
     if probe.n_spikes == 0:
         raise ValueError(f"the conditioning pulse ({conditioning:g} for {width:g} ms) fires no spike; raise it")
+    iv = model.state_index(model.spike_variable)
+    t_peak = probe.t[int(np.argmax(probe.y[iv]))]
     on = _grid(probe.spike_times[0] + delay, dt)
     off = on + _grid(width, dt)
     res = simulate(model, _grid(off + 15.0, dt), dt=dt, I=first + step(amplitude, on, off), check_stability=False)
-    k = int(np.searchsorted(res.t, off - 0.5 * dt))
-    V = res[model.spike_variable][k:]
-    return bool(V.max() > model.V_spike and np.argmax(V) > 0)
+    y = res.y[:, res.t >= max(on, t_peak) - 0.5 * dt]
+    own = model.derivative(y)[iv]  # dV/dt with the stimulus off: > 0 where the membrane current is inward
+    return bool(np.any((y[iv] > model.V_spike) & (own > 0)))
 
 
 def rebound_spikes(model, I_hyper, duration, *, after=50.0, dt=0.01) -> int:
