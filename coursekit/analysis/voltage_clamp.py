@@ -53,7 +53,9 @@ class VoltageClamp:
     I_Na, I_K, I_L : ndarray
         The current separated by blocking Na and K channels (uA/cm^2).
     g_Na, g_K : ndarray
-        Conductances I / (V_c - E) (mS/cm^2).
+        Conductances I / (V_c - E) (mS/cm^2), properties; reading one at
+        ``V_c`` equal to that ion's reversal potential raises ValueError (the
+        current vanishes there, so the conductance cannot be measured).
     E_Na, E_K : float
         Reversal potentials (mV) used for the conductances.
     gates : dict
@@ -72,13 +74,27 @@ class VoltageClamp:
     I_Na: np.ndarray
     I_K: np.ndarray
     I_L: np.ndarray
-    g_Na: np.ndarray
-    g_K: np.ndarray
     E_Na: float
     E_K: float
     gates: dict = field(repr=False)
     phi: float = 1.0
     g_max: dict = field(default_factory=dict)
+
+    def _conductance(self, ion, current, E):
+        if abs(self.V_c - E) < 1e-6:
+            raise ValueError(f"g_{ion} cannot be measured at V_c = {self.V_c:g} mV: that is E_{ion} = {E:g} mV, "
+                             f"where the {ion} current vanishes; step to another potential")
+        return current / (self.V_c - E)
+
+    @property
+    def g_Na(self) -> np.ndarray:
+        """Na conductance I_Na / (V_c - E_Na) (mS/cm^2)."""
+        return self._conductance("Na", self.I_Na, self.E_Na)
+
+    @property
+    def g_K(self) -> np.ndarray:
+        """K conductance I_K / (V_c - E_K) (mS/cm^2)."""
+        return self._conductance("K", self.I_K, self.E_K)
 
 
 @dataclass(frozen=True)
@@ -211,11 +227,6 @@ def voltage_clamp(model, V_c, duration: float = 10.0, *, V_hold=None, dt: float 
         raise ValueError(f"duration must be > 0 ms, got {duration:g}")
     if not 0 < dt <= duration:
         raise ValueError(f"dt must be in (0, duration] ms, got {dt:g} (duration {duration:g} ms)")
-    for ion, E in (("Na", model.E_Na), ("K", model.E_K)):
-        if abs(V_c - E) < 1e-6:
-            raise ValueError(f"V_c = {V_c:g} mV is the reversal potential E_{ion} = {E:g} mV: the {ion} current "
-                             f"vanishes there and g_{ion} = I_{ion} / (V_c - E_{ion}) cannot be measured; "
-                             "step to another potential")
 
     gate_idx = list(range(1, len(names)))
     x_hold, _ = _gate_kinetics(model, V_hold, gate_idx)
@@ -233,8 +244,7 @@ def voltage_clamp(model, V_c, duration: float = 10.0, *, V_hold=None, dt: float 
     I_K = I_without_na - I_L
     return VoltageClamp(
         t=t, V_hold=V_hold, V_c=V_c, I_total=I_total, I_Na=I_Na, I_K=I_K, I_L=I_L,
-        g_Na=I_Na / (V_c - model.E_Na), g_K=I_K / (V_c - model.E_K), E_Na=float(model.E_Na),
-        E_K=float(model.E_K), gates={name: X[i] for i, name in enumerate(names[1:])},
+        E_Na=float(model.E_Na), E_K=float(model.E_K), gates={name: X[i] for i, name in enumerate(names[1:])},
         phi=float(getattr(model, "phi", 1.0)), g_max={"Na": float(model.g_Na), "K": float(model.g_K)},
     )
 
