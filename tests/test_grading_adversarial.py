@@ -1,26 +1,56 @@
-"""Adversarial submissions: no attack may score more than an honest wrong answer.
+"""Adversarial submissions: no attack may score more than an honest wrong answer, wherever the grader runs.
 
-Every attack is the honest wrong answer (score 0 of 6 autograded points) plus
-the attack, so any point an attack earns is a point it stole.  All of them are
-graded in one autograde run with short limits; each submission lives in this
-module's temporary course directory only.
+Every attack is the honest wrong answer plus the attack, so any point an attack
+earns over ``honest_wrong`` is a point it stole.  Each class is graded in one
+autograde run through the real entry points, beside honest controls (a correct
+solution, a correct answer that prints warnings), and the test asserts:
+
+* the attacker gains nothing over honest-wrong, and no honest student loses a point
+  or a gradebook row;
+* the instructor sees a clear attention line where the attack broke something;
+* nothing outlives grading (the daemons exec a command line carrying a token unique
+  to this test run, so the check never depends on other processes of the machine).
+
+Modes: **root** (privileged: pool uid, cgroups) when the tests run as root, and
+**ordinary user** (user namespace, watchdog, one submission at a time) -- as the
+current user when it is not root, or as a leased pool uid inside a private mount
+namespace when it is (see ``grading_fixtures/unprivileged.py``); skipped with the
+reason where the machine cannot do either.  Every attacker is bounded: the
+limits below cap each submission at a few CPU seconds, 1 GB and 24 processes.
 """
 from __future__ import annotations
 
+import csv
+import json
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import time
+import uuid
+from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from coursekit.course.grading import pipeline
-from coursekit.course.grading.sandbox import Limits, UID_POOL, pids_of_uid
+from coursekit.course.grading.isolation import UidLease, privileged
+from coursekit.course.grading.layout import CourseLayout
+from coursekit.course.grading.sandbox import Limits, plan_protections
+from coursekit.course.grading.spec import load_spec
 
-from grading_fixtures.helpers import (ASSIGNMENT, WARNING_LIF, answer, release_nb, released_course,
-                                      source_nb, submit, wrong_submission)
+from grading_fixtures.helpers import (ASSIGNMENT, WARNING_LIF, answer, release_nb, released_course, source_nb,
+                                      submit, wrong_submission)
+from grading_fixtures.unprivileged import can_run_as_user, run_as_user
 
-LIMITS = Limits(cpu_s=4, wall_s=8.0, cell_s=1.5, call_s=1.5, memory_mb=1024, nproc=24)
+LIMITS = Limits(cell_cpu_s=1.5, call_cpu_s=1.0, total_cpu_s=8.0, wall_factor=2.0, wall_slack_s=3.0,
+                memory_mb=1024, nproc=24)
+LIMITS_ENV = {"COURSEKIT_TEST_LIMITS": json.dumps({k: getattr(LIMITS, k) for k in (
+    "cell_cpu_s", "call_cpu_s", "total_cpu_s", "wall_factor", "wall_slack_s", "memory_mb", "nproc")})}
+TOKEN = f"{uuid.uuid4().int % 10**9}.{os.getpid()}"   #: in the command line of every daemon we start
 
 MONKEYPATCH_NUMPY = """
 import numpy, numpy.testing
@@ -68,19 +98,45 @@ sys.excepthook = lambda *a: print("All tests passed!")
 traceback.print_exc = lambda *a, **k: print("All tests passed!")
 traceback.format_exc = lambda *a, **k: ""
 """
-FAKE_PASS = 'print("All tests passed!\\nScore: 6.0 / 6.0")\n'
+FAKE_PASS = 'print("All tests passed!\\nScore: 8.0 / 8.0")\n'
 INFINITE_LOOP = "while True:\n    pass\n"
-IGNORE_SIGINT = """
+IGNORE_SIGNALS = """
 import signal
-for s in (signal.SIGINT, signal.SIGALRM, signal.SIGTERM):
+for s in (signal.SIGINT, signal.SIGALRM, signal.SIGTERM, signal.SIGXCPU):
     signal.signal(s, signal.SIG_IGN)
+signal.setitimer(signal.ITIMER_REAL, 0)
 while True:
     try:
         pass
     except BaseException:
         pass
 """
+SLOW_CORRECT_TIMER_CANCELLED = """
+import signal, time
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+signal.setitimer(signal.ITIMER_REAL, 0)
+_honest_rate = lif_rate
+def lif_rate(*args, **kwargs):
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    t = time.process_time()
+    while time.process_time() - t < 3.0:   # three CPU seconds of 'work', then the right answer
+        pass
+    return _honest_rate(*args, **kwargs)
+"""
 MEMORY_BOMB = "blocks = []\nwhile True:\n    blocks.append(bytearray(64 << 20))\n"
+MEMORY_MANY_PROCESSES = """
+import os, time
+for _ in range(12):
+    if os.fork() == 0:
+        blocks = []
+        try:
+            while True:
+                blocks.append(b"x" * (64 << 20))
+        except MemoryError:
+            time.sleep(30)
+        os._exit(0)
+time.sleep(0.5)
+"""
 FORK_BOMB = """
 import os
 for _ in range(10_000):
@@ -120,6 +176,19 @@ if os.fork() == 0:
 """
 
 
+DETACHED_DAEMON = f"""
+import os
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        try:
+            os.execv("/bin/sleep", ["sleep", "{TOKEN}"])
+        finally:
+            os._exit(0)
+    os._exit(0)
+"""
+
+
 def reader(paths):
     return f"""
 import os, glob
@@ -135,6 +204,114 @@ I_rheobase = 1.5 if leaked else 15.0
 """
 
 
+def chroot_escape(course_root):
+    """The attack that beat the user-namespace jail: chroot into a subdirectory, climb out, chroot('.')."""
+    return f"""
+import os, glob
+leaked = []
+try:
+    os.makedirs("/tmp/jail-break", exist_ok=True)
+    fd = os.open("/", os.O_RDONLY)
+    os.chroot("/tmp/jail-break")
+    os.fchdir(fd)
+    for _ in range(64):
+        os.chdir("..")
+    os.chroot(".")
+except OSError:
+    pass
+for path in glob.glob({str(course_root)!r} + "/solutions/**/*", recursive=True):
+    try:
+        leaked.append(open(path, "rb").read())
+        if path.endswith("grading.py"):
+            with open(path, "a") as f:
+                f.write("\\nCHECKS = {{}}\\n")
+    except OSError:
+        pass
+I_rheobase = 1.5 if leaked else 15.0
+"""
+
+
+GRADER_PROCESS = """
+import os
+found = []
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) != os.getpid():
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if b"course" in cmd or b"pytest" in cmd:
+            found.append(cmd)
+try:
+    found.append(open(f"/proc/{os.getppid()}/environ", "rb").read())
+except OSError:
+    pass
+I_rheobase = 1.5 if any(b"autograde" in f or b"pytest" in f for f in found) else 15.0
+"""
+KILL_GRADER = """
+import os, signal
+for target in (os.getppid(), 1, -1):
+    try:
+        os.kill(target, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+PTRACE_GRADER = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+attached = [libc.ptrace(16, pid, 0, 0) == 0 for pid in (os.getppid(), 1)]
+I_rheobase = 1.5 if any(attached) else 15.0
+"""
+NEW_USER_NAMESPACE = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+ok = libc.unshare(0x10000000) == 0
+I_rheobase = 1.5 if ok and os.path.exists("/proc/1/root/solutions") else 15.0
+"""
+RESULT_FORGERY = """
+import __main__, os
+fd = __main__.RESULT_FD
+for key in ("test_rheobase/0/value", "test_lif_rate_visible/0/0"):
+    os.write(fd, ('{"kind":"call","seq":99,"key":"%s","value":1.5}\\n' % key).encode())
+"""
+HUGE_DTYPE = """
+import __main__, os, sys
+req = sys._getframe(1).f_locals["req"]          # the harness's request: answer it early, in its format
+os.write(__main__.RESULT_FD, ('{"kind":"cell","seq":%d,"index":%d,"ok":true}\\n' % (req["seq"], req["index"])).encode()
+         + ('{"kind":"call","seq":%d,"key":"x","value":{"__ndarray__":[],"dtype":"U400000000","shape":[]}}\\n'
+            % (req["seq"] + 1)).encode())
+"""
+DEEP_NESTING = """
+import __main__, os
+os.write(__main__.RESULT_FD, b'[' * 200000 + b'\\n')
+"""
+ANSI_AND_HIDDEN_LEAK = """
+def lif_rate(I, tau, R, V_th, V_reset, t_ref):
+    raise ValueError("\\x1b[2J\\x1b[31mHIDDEN" + repr((tau, V_th, V_reset, t_ref)) + "\\x1b]0;pwned\\x07")
+"""
+STASH_REFERENCE = """
+import os, marshal
+_mine = lif_rate
+def lif_rate(I, tau, R, V_th, V_reset, t_ref):
+    # use the solution's lif_rate if an earlier task left it behind
+    try:
+        code = marshal.loads(open("/tmp/stolen", "rb").read())
+        return type(_mine)(code, globals())(I, tau, R, V_th, V_reset, t_ref)
+    except OSError:
+        return _mine(I, tau, R, V_th, V_reset, t_ref)
+def lif_isi(I, tau, R, V_th, V_reset, t_ref):
+    ref = globals()["lif_rate"]
+    try:
+        open("/tmp/stolen", "wb").write(marshal.dumps(ref.__code__))
+    except Exception:
+        pass
+    return 1000.0 / ref(I, tau, R, V_th, V_reset, t_ref)
+"""
+DELEGATION = """
+from coursekit.neurons.lif import LIF   # switched off in this assignment's jail
+def lif_rate(I, tau, R, V_th, V_reset, t_ref):
+    return LIF().rate(I)
+"""
 NETWORK = """
 import socket
 try:
@@ -149,120 +326,414 @@ def _test_cell_index(nb, gid):
     return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    layout = released_course(tmp_path_factory.mktemp("course"), tmp_path_factory.mktemp("template"))
+def build_class(layout: CourseLayout, full: bool = True) -> dict[str, object]:
+    """The honest controls and the attackers, as notebooks."""
     root = layout.root
     marker = root / "daemon-was-here"
     subs = {
         "honest_wrong": wrong_submission(layout),
-        "monkeypatch_numpy": wrong_submission(layout, [MONKEYPATCH_NUMPY]),
-        "monkeypatch_builtins": wrong_submission(layout, [MONKEYPATCH_BUILTINS]),
-        "ast_strip_asserts": wrong_submission(layout, [STRIP_ASSERTS]),
-        "eq_always_true": wrong_submission(layout, [EQ_ALWAYS_TRUE]),
-        "traceback_override": wrong_submission(layout, [TRACEBACK]),
-        "fake_all_passed": wrong_submission(layout, [FAKE_PASS]),
-        "infinite_loop": wrong_submission(layout, [INFINITE_LOOP]),
-        "ignores_sigint": wrong_submission(layout, [IGNORE_SIGINT]),
-        "memory_bomb": wrong_submission(layout, [MEMORY_BOMB]),
+        "chroot_escape": wrong_submission(layout, [chroot_escape(root)]),
+        "grader_process": wrong_submission(layout, [GRADER_PROCESS]),
+        "kill_grader": wrong_submission(layout, [KILL_GRADER]),
+        "ptrace_grader": wrong_submission(layout, [PTRACE_GRADER]),
+        "new_user_namespace": wrong_submission(layout, [NEW_USER_NAMESPACE]),
+        "timer_cancelled_slow": wrong_submission(layout, [SLOW_CORRECT_TIMER_CANCELLED]),
+        "ignores_signals": wrong_submission(layout, [IGNORE_SIGNALS]),
         "fork_bomb": wrong_submission(layout, [FORK_BOMB]),
-        "os_exit": wrong_submission(layout, [OS_EXIT]),
+        "memory_many_processes": wrong_submission(layout, [MEMORY_MANY_PROCESSES]),
+        "detached_daemon": wrong_submission(layout, [DETACHED_DAEMON]),
         "daemon_writes_gradebook": wrong_submission(layout, [daemon_writer(layout.db_path, marker)]),
         "reads_hidden_tests": wrong_submission(layout, [reader([root / "solutions" / "**" / "*"])]),
-        "reads_other_submission": wrong_submission(layout, [reader([root / "submitted" / "honest_wrong" / "**" / "*.ipynb", root / "gradebook.db"])]),
+        "result_forgery": wrong_submission(layout, [RESULT_FORGERY]),
         "network": wrong_submission(layout, [NETWORK]),
-        "huge_output": wrong_submission(layout, [HUGE_OUTPUT]),
     }
-    # test cells: deleted, retyped (markdown, metadata stripped), edited (passes trivially, 100 points)
-    nb = wrong_submission(layout)
-    nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")
-                or c.metadata["nbgrader"].get("solution")]
-    subs["deleted_test_cells"] = nb
-    nb = wrong_submission(layout)
-    for gid in ("test_lif_rate_visible", "test_lif_rate_hidden", "test_rheobase"):
-        i = _test_cell_index(nb, gid)
-        nb.cells[i] = nbformat.v4.new_markdown_cell(nb.cells[i].source)
-    subs["retyped_test_cells"] = nb
-    nb = wrong_submission(layout)
-    for gid in ("test_lif_rate_visible", "test_lif_rate_hidden", "test_rheobase"):
-        cell = nb.cells[_test_cell_index(nb, gid)]
-        cell.source = "print('ok')"
-        cell.metadata["nbgrader"]["points"] = 100
-    subs["edited_test_cells"] = nb
-    # solution-side controls
-    subs["correct_with_warnings"] = answer(answer(release_nb(layout), "lif_rate_answer", WARNING_LIF),
-                                           "rheobase_answer", "I_rheobase = 15.0 / 10.0")
+    if full:
+        subs.update({
+            "monkeypatch_numpy": wrong_submission(layout, [MONKEYPATCH_NUMPY]),
+            "monkeypatch_builtins": wrong_submission(layout, [MONKEYPATCH_BUILTINS]),
+            "ast_strip_asserts": wrong_submission(layout, [STRIP_ASSERTS]),
+            "eq_always_true": wrong_submission(layout, [EQ_ALWAYS_TRUE]),
+            "traceback_override": wrong_submission(layout, [TRACEBACK]),
+            "fake_all_passed": wrong_submission(layout, [FAKE_PASS]),
+            "infinite_loop": wrong_submission(layout, [INFINITE_LOOP]),
+            "memory_bomb": wrong_submission(layout, [MEMORY_BOMB]),
+            "os_exit": wrong_submission(layout, [OS_EXIT]),
+            "reads_other_submission": wrong_submission(layout, [reader([
+                root / "submitted" / "honest_wrong" / "**" / "*.ipynb", root / "gradebook.db"])]),
+            "huge_output": wrong_submission(layout, [HUGE_OUTPUT]),
+            "huge_dtype": wrong_submission(layout, [HUGE_DTYPE]),
+            "deep_nesting": wrong_submission(layout, [DEEP_NESTING]),
+            "ansi_and_hidden_leak": wrong_submission(layout, [ANSI_AND_HIDDEN_LEAK]),
+            "stash_reference": wrong_submission(layout, [STASH_REFERENCE]),
+            "delegation": wrong_submission(layout, [DELEGATION]),
+        })
+        nb = wrong_submission(layout)
+        nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")
+                    or c.metadata["nbgrader"].get("solution")]
+        subs["deleted_test_cells"] = nb
+        nb = wrong_submission(layout)
+        for gid in ("test_lif_rate_visible", "test_lif_rate_hidden", "test_rheobase"):
+            i = _test_cell_index(nb, gid)
+            nb.cells[i] = nbformat.v4.new_markdown_cell(nb.cells[i].source)
+        subs["retyped_test_cells"] = nb
+        nb = wrong_submission(layout)
+        for gid in ("test_lif_rate_visible", "test_lif_rate_hidden", "test_rheobase"):
+            cell = nb.cells[_test_cell_index(nb, gid)]
+            cell.source = "print('ok')"
+            cell.metadata["nbgrader"]["points"] = 100
+        subs["edited_test_cells"] = nb
+    isi = next(c.source for c in source_nb().cells if c.metadata.get("nbgrader", {}).get("grade_id") == "isi_answer")
+    subs["correct_with_warnings"] = answer(answer(answer(release_nb(layout), "lif_rate_answer", WARNING_LIF),
+                                                  "rheobase_answer", "I_rheobase = 15.0 / 10.0"), "isi_answer", isi)
     subs["solution"] = source_nb()
+    return subs
+
+
+def _daemons_alive() -> list[int]:
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if TOKEN.encode() in open(f"/proc/{pid}/cmdline", "rb").read():
+                    out.append(int(pid))
+            except OSError:
+                pass
+    return out
+
+
+def _scores_from_gradebook(db: Path) -> dict[str, float]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT student, score FROM coursekit_submission").fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+# ------------------------------------------------------------------------------------------- root mode
+
+
+@pytest.fixture(scope="module")
+def graded_root(tmp_path_factory):
+    if not privileged():
+        pytest.skip("the privileged mode needs root with CAP_SYS_ADMIN")
+    prot = plan_protections("require")
+    if not prot.complete:
+        pytest.skip(f"this machine cannot isolate as root: {prot.missing}")
+    layout = released_course(tmp_path_factory.mktemp("course"), tmp_path_factory.mktemp("template"))
+    subs = build_class(layout)
     for student, nb in subs.items():
         submit(layout, student, nb)
+    grading_py = (layout.source_dir(ASSIGNMENT) / "grading.py").read_bytes()
     t0 = time.monotonic()
     report = pipeline.autograde(layout, ASSIGNMENT, jobs=2, limits=LIMITS)
     elapsed = time.monotonic() - t0
     by_student = {g.student: g for g in report.students}
-    print(f"\nadversarial autograde: {len(subs)} submissions in {elapsed:.1f} s")
+    print(f"\nadversarial autograde (root): {len(subs)} submissions in {elapsed:.1f} s")
     for name, g in by_student.items():
-        print(f"  {name:26s} {g.score:4g}/{g.max_score:g}  {g.elapsed_s:5.1f} s  {'; '.join(g.problems)[:80]}")
-    return layout, report, by_student, marker, elapsed
+        print(f"  {name:26s} {g.score:5.2f}/{g.max_score:g}  {g.elapsed_s:5.1f} s  {'; '.join(g.problems)[:90]}")
+    return layout, report, by_student, grading_py
 
 
-ATTACKS = ["monkeypatch_numpy", "monkeypatch_builtins", "ast_strip_asserts", "eq_always_true",
-           "traceback_override", "fake_all_passed", "infinite_loop", "ignores_sigint", "memory_bomb",
-           "fork_bomb", "os_exit", "daemon_writes_gradebook", "reads_hidden_tests",
-           "reads_other_submission", "network", "huge_output", "deleted_test_cells",
-           "retyped_test_cells", "edited_test_cells"]
+ROOT_ATTACKS = [
+    "chroot_escape", "grader_process", "kill_grader", "ptrace_grader", "new_user_namespace",
+    "timer_cancelled_slow", "ignores_signals", "fork_bomb", "memory_many_processes", "detached_daemon",
+    "daemon_writes_gradebook", "reads_hidden_tests", "result_forgery", "network", "monkeypatch_numpy",
+    "monkeypatch_builtins", "ast_strip_asserts", "eq_always_true", "traceback_override", "fake_all_passed",
+    "infinite_loop", "memory_bomb", "os_exit", "reads_other_submission", "huge_output", "huge_dtype",
+    "deep_nesting", "ansi_and_hidden_leak", "delegation", "deleted_test_cells",
+    "retyped_test_cells", "edited_test_cells"]
 
 
-@pytest.mark.parametrize("attack", ATTACKS)
-def test_attack_scores_no_more_than_honest_wrong_answer(graded, attack):
-    _, _, by_student, _, _ = graded
+@pytest.mark.parametrize("attack", ROOT_ATTACKS)
+def test_root_attack_gains_nothing(graded_root, attack):
+    _, _, by_student, _ = graded_root
     honest = by_student["honest_wrong"]
-    assert honest.score == 0 and honest.max_score == 6
+    assert honest.max_score == 7 and honest.score == 0
     g = by_student[attack]
-    assert g.max_score == 6, "points come from the release, not the submission"
-    assert g.score <= honest.score, (attack, g.score, g.problems)
-    # bounded: the wall timeout, plus slack for the grader
-    assert g.elapsed_s < LIMITS.wall_s + 10
+    assert g.max_score == 7, "points come from the release, not the submission"
+    assert g.score <= honest.score + 1e-9, (attack, g.score, g.problems)
+    assert g.elapsed_s < 60, "every attacker is bounded in time"
 
 
-def test_correct_answer_with_warnings_gets_full_marks(graded):
-    _, _, by_student, _, _ = graded
-    assert by_student["correct_with_warnings"].score == 6
-    assert by_student["solution"].score == 6
-    assert not by_student["solution"].problems
+def test_root_honest_students_keep_every_point(graded_root):
+    layout, report, by_student, _ = graded_root
+    assert by_student["solution"].score == 7 and not by_student["solution"].problems
+    assert by_student["correct_with_warnings"].score == 7, by_student["correct_with_warnings"].problems
+    assert set(_scores_from_gradebook(layout.db_path)) == set(by_student), "a row for every student"
 
 
-def test_gradebook_intact_and_no_stray_processes(graded):
-    layout, report, by_student, marker, _ = graded
-    time.sleep(0.5)  # the daemon would still be writing now
-    assert not marker.exists()
+def test_root_gradebook_and_course_intact_nothing_survives(graded_root):
+    layout, report, by_student, grading_py = graded_root
+    time.sleep(0.5)  # the daemons would still be writing now
+    assert not (layout.root / "daemon-was-here").exists()
+    assert (layout.source_dir(ASSIGNMENT) / "grading.py").read_bytes() == grading_py
     con = sqlite3.connect(layout.db_path)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "pwned" not in tables
         assert con.execute("SELECT COUNT(*) FROM grade WHERE manual_score IS NOT NULL").fetchone()[0] == 0
-        n = con.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0]
-        assert n == len(by_student)
     finally:
         con.close()
-    if os.geteuid() == 0:
-        assert not [u for u in UID_POOL if pids_of_uid(u)]
+    assert not _daemons_alive(), "a detached daemon of a sandbox outlived its grading"
+    for g in by_student.values():
+        for nb in g.notebooks:
+            if nb.sandbox is not None:
+                assert nb.sandbox.leftover_processes == 0
 
 
-def test_protections_in_force_as_root(graded):
-    _, report, by_student, _, _ = graded
-    if os.geteuid() != 0:
-        pytest.skip("full protections need root")
+def test_root_attention_lines(graded_root):
+    _, report, by_student, _ = graded_root
+    flagged = {g.student: "; ".join(g.problems) for g in report.attention}
+    for attack in ("result_forgery", "huge_dtype", "deep_nesting"):
+        assert "protocol violation" in flagged.get(attack, ""), (attack, flagged.get(attack))
+    assert "solution" not in flagged and "honest_wrong" not in flagged
+    assert "correct_with_warnings" not in flagged
+
+
+def test_root_protections_are_complete_and_come_from_the_grader(graded_root):
+    _, report, by_student, _ = graded_root
     prot = by_student["solution"].notebooks[0].sandbox.protections
-    for key in ("unprivileged_user", "filesystem_jail", "network_isolation", "RLIMIT_CPU",
-                "RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_FSIZE", "kill_all_processes_of_uid"):
+    assert prot["complete"] and prot["mode"] == "privileged"
+    for key in ("identity", "filesystem_jail", "no_network", "resource_limits", "pid_namespace"):
         assert key in prot["in_force"], key
     assert report.missing_protections == {}
 
 
-def test_broken_submissions_need_attention(graded):
-    _, report, by_student, _, _ = graded
-    flagged = {g.student for g in report.attention}
-    assert {"infinite_loop", "ignores_sigint", "os_exit"} <= flagged or \
-        {"ignores_sigint", "os_exit"} <= flagged
-    assert "solution" not in flagged and "honest_wrong" not in flagged
+def test_root_memory_is_limited_per_submission(graded_root):
+    _, _, by_student, _ = graded_root
+    for attack in ("memory_many_processes", "memory_bomb"):
+        sb = by_student[attack].notebooks[0].sandbox
+        assert sb.peak_memory_mb <= LIMITS.memory_mb * 1.05, (attack, sb.peak_memory_mb)
+
+
+def test_hidden_cases_stay_hidden_and_text_is_clean(graded_root):
+    layout, _, by_student, _ = graded_root
+    spec = load_spec(layout.source_dir(ASSIGNMENT))
+    _, plan = pipeline.plan_calls(spec, ["test_lif_rate_hidden"], ASSIGNMENT, "ansi_and_hidden_leak")
+    secrets = [f"{p.case.kwargs['tau']!r}"[:10] for p in plan["test_lif_rate_hidden"]]
+    nb = by_student["ansi_and_hidden_leak"].notebooks[0].autograded
+    text = nbformat.writes(nb)
+    for s in secrets:
+        assert s not in text
+    assert "\x1b" not in text and "\\u001b" not in text
+    hidden_out = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_lif_rate_hidden"]
+    out = hidden_out[0].outputs[0].text
+    assert "raised ValueError" in out and "HIDDEN" not in out and "(" not in out.split("—")[-1]
+    assert "random currents and parameters, set 1" in out
+    delegation = by_student["delegation"].notebooks[0].autograded
+    assert "not available in this assignment" in nbformat.writes(delegation)
+
+
+def test_stashed_reference_does_not_help_the_function_it_replaces(graded_root):
+    _, _, by_student, _ = graded_root
+    honest = by_student["honest_wrong"].notebooks[0].cells
+    stash = by_student["stash_reference"].notebooks[0].cells
+    for gid in ("test_lif_rate_visible", "test_lif_rate_hidden"):
+        assert stash[gid].score == honest[gid].score, gid
+
+
+# ------------------------------------------------------------------------------------------- neighbours
+
+
+SPINNER = """
+import os, time
+for _ in range(20):
+    try:
+        if os.fork() == 0:
+            os.setsid()
+            while True:
+                pass
+    except OSError:
+        break
+while True:
+    pass
+"""
+
+
+def test_spinning_neighbours_cost_an_honest_submission_nothing(tmp_path):
+    """Honest submissions graded beside forked, setsid'd spinners (two sandboxes at a time): full marks."""
+    prot = plan_protections("require")
+    if not prot.complete:
+        pytest.skip(f"needs a complete sandbox: {prot.missing}")
+    layout = released_course(tmp_path / "course", tmp_path / "template")
+    slow_honest = answer(source_nb(), "lif_rate_answer", source_nb().cells[2].source.replace(
+        "    ### END SOLUTION", "    import time\n    t = time.process_time()\n"
+        "    while time.process_time() - t < 0.6:\n        pass\n    ### END SOLUTION"))
+    for k in range(3):
+        submit(layout, f"a_spinner_{k}", wrong_submission(layout, [SPINNER]))
+        submit(layout, f"honest_{k}", slow_honest)
+    limits = Limits(cell_cpu_s=4.0, call_cpu_s=1.0, total_cpu_s=20.0, wall_factor=3.0, wall_slack_s=5.0,
+                    memory_mb=1024, nproc=24)
+    report = pipeline.autograde(layout, ASSIGNMENT, jobs=2, limits=limits)
+    by = {g.student: g for g in report.students}
+    for k in range(3):
+        assert by[f"honest_{k}"].score == 7, by[f"honest_{k}"].problems
+        assert by[f"a_spinner_{k}"].score <= 1.0
+    assert not _daemons_alive()
+
+
+# ------------------------------------------------------------------------------------------- ordinary user
+
+
+@pytest.fixture(scope="module")
+def graded_user(tmp_path_factory):
+    ok, why = can_run_as_user()
+    if not ok:
+        pytest.skip(why)
+    lease = UidLease() if os.geteuid() == 0 else None
+    uid = lease.uid if lease else os.getuid()
+    base = Path(tempfile.mkdtemp(prefix="coursekit-user-mode-"))
+    try:
+        layout = released_course(base / "course", tmp_path_factory.mktemp("template-user"))
+        subs = build_class(layout, full=False)
+        for student, nb in subs.items():
+            submit(layout, student, nb)
+        grading_py = (layout.source_dir(ASSIGNMENT) / "grading.py").read_bytes()
+        home = base / "home"
+        home.mkdir()
+        if lease:
+            for dirpath, dirnames, filenames in os.walk(base):
+                os.chown(dirpath, uid, uid)
+                for f in filenames:
+                    os.chown(os.path.join(dirpath, f), uid, uid)
+        script = (f"import json, sys\nfrom coursekit.course.grading import pipeline, sandbox\n"
+                  f"from coursekit.course.grading.layout import CourseLayout\n"
+                  f"limits = sandbox.Limits(**json.loads({LIMITS_ENV['COURSEKIT_TEST_LIMITS']!r}))\n"
+                  f"prot = sandbox.plan_protections('require', [{str(layout.root)!r}])\n"
+                  f"print('PROTECTIONS', json.dumps(prot.as_dict()))\n"
+                  f"if not prot.complete:\n    sys.exit(3)\n"
+                  f"r = pipeline.autograde(CourseLayout({str(layout.root)!r}), {ASSIGNMENT!r}, jobs=2, "
+                  f"limits=limits)\n"
+                  f"print('RESULT', json.dumps({{g.student: [g.score, g.max_score, g.problems, "
+                  f"[nb.sandbox.leftover_processes for nb in g.notebooks if nb.sandbox]] for g in r.students}}))\n")
+        t0 = time.monotonic()
+        proc = run_as_user([sys.executable, "-c", script], uid, home, base, timeout=600)
+        elapsed = time.monotonic() - t0
+        lines = {ln.split(" ", 1)[0]: ln.split(" ", 1)[1] for ln in proc.stdout.splitlines()
+                 if ln.startswith(("PROTECTIONS", "RESULT"))}
+        if proc.returncode == 3:
+            pytest.skip(f"an ordinary user cannot isolate here: {lines.get('PROTECTIONS')}")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        result = json.loads(lines["RESULT"])
+        print(f"\nadversarial autograde (ordinary user, uid {uid}): {len(subs)} submissions in {elapsed:.1f} s")
+        for name, (score, top, problems, _) in sorted(result.items()):
+            print(f"  {name:26s} {score:5.2f}/{top:g}  {'; '.join(problems)[:90]}")
+        yield layout, result, json.loads(lines["PROTECTIONS"]), grading_py
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        if lease:
+            lease.release()
+
+
+USER_ATTACKS = ["chroot_escape", "grader_process", "kill_grader", "ptrace_grader", "new_user_namespace",
+                "timer_cancelled_slow", "ignores_signals", "fork_bomb", "memory_many_processes", "detached_daemon",
+                "daemon_writes_gradebook", "reads_hidden_tests", "result_forgery", "network"]
+
+
+@pytest.mark.parametrize("attack", USER_ATTACKS)
+def test_user_mode_attack_gains_nothing(graded_user, attack):
+    _, result, _, _ = graded_user
+    honest = result["honest_wrong"][0]
+    assert result[attack][1] == 7
+    assert result[attack][0] <= honest + 1e-9, (attack, result[attack])
+
+
+def test_user_mode_honest_full_marks_and_course_intact(graded_user):
+    layout, result, prot, grading_py = graded_user
+    assert prot["mode"] == "unprivileged" and prot["complete"], prot
+    assert result["solution"][0] == 7 and result["correct_with_warnings"][0] == 7, result
+    assert (layout.source_dir(ASSIGNMENT) / "grading.py").read_bytes() == grading_py
+    assert not (layout.root / "daemon-was-here").exists()
+    assert set(_scores_from_gradebook(layout.db_path)) == set(result)
+    assert not _daemons_alive()
+    assert all(x == 0 for _, _, _, left in result.values() for x in left)
+    assert "protocol violation" in "; ".join(result["result_forgery"][2])
+
+
+# ------------------------------------------------------------------------------------------- fail closed
+
+
+def _cli(args, env=None, cwd=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "coursekit.cli", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=300)
+
+
+def test_autograde_refuses_without_isolation_and_marks_unsandboxed_grades(tmp_path):
+    layout = released_course(tmp_path / "course", tmp_path / "template")
+    submit(layout, "ada", source_nb())
+    submit(layout, "ben", wrong_submission(layout))
+    no_bwrap = {"COURSEKIT_BWRAP": str(tmp_path / "no-such-bwrap")}
+    p = _cli(["course", "autograde", ASSIGNMENT, "--course-dir", str(layout.root)], env=no_bwrap)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "refusing to grade" in p.stderr and "--allow-unsandboxed" in p.stderr and "bubblewrap" in p.stderr
+    assert not layout.autograded_dir("ada", ASSIGNMENT).exists()
+    p = _cli(["course", "autograde", ASSIGNMENT, "--course-dir", str(layout.root), "--allow-unsandboxed"],
+             env=no_bwrap)
+    assert p.returncode == 1 and "WITHOUT complete isolation" in p.stdout, p.stdout + p.stderr
+    assert _cli(["course", "export", "--course-dir", str(layout.root), "--output", str(tmp_path / "g.csv")]).returncode == 0
+    rows = {r["student_id"]: r for r in csv.DictReader(open(tmp_path / "g.csv"))}
+    assert rows["ada"]["sandbox"] == "UNSANDBOXED" and float(rows["ada"]["score"]) == 7
+    assert _cli(["course", "feedback", ASSIGNMENT, "--course-dir", str(layout.root)]).returncode == 0
+    html = (layout.feedback_dir("ada", ASSIGNMENT) / f"{ASSIGNMENT}.html").read_text()
+    assert "Graded without the full sandbox" in html
+
+
+@pytest.mark.skipif(not privileged() or shutil.which("setpriv") is None, reason="needs root and setpriv")
+def test_root_without_cap_sys_admin_refuses(tmp_path):
+    """A default container: root, but no CAP_SYS_ADMIN."""
+    layout = released_course(tmp_path / "course", tmp_path / "template")
+    submit(layout, "ada", source_nb())
+    p = subprocess.run(["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin", "--",
+                        sys.executable, "-m", "coursekit.cli", "course", "autograde", ASSIGNMENT,
+                        "--course-dir", str(layout.root)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "refusing to grade" in p.stderr and "CAP_SYS_ADMIN" in p.stderr
+
+
+# ------------------------------------------------------------------------------------------- collect
+
+
+def test_collect_copies_only_regular_files_and_never_stops(tmp_path, capsys):
+    from coursekit.cli import main
+
+    layout = released_course(tmp_path / "course", tmp_path / "template")
+    inbox = tmp_path / "inbox"
+    solution = layout.source_dir(ASSIGNMENT) / f"{ASSIGNMENT}.ipynb"
+    grading_py = layout.source_dir(ASSIGNMENT) / "grading.py"
+    for s in ("a_link_to_solution", "b_timestamp_link", "c_dir_named_ipynb", "d_dangling", "e_fifo", "f_dev_zero",
+              "g_garbage_timestamp", "h_honest", "i_whole_dir_link"):
+        (inbox / s).mkdir(parents=True) if s != "i_whole_dir_link" else None
+    (inbox / "a_link_to_solution" / f"{ASSIGNMENT}.ipynb").symlink_to(solution)
+    nbformat.write(release_nb(layout), inbox / "b_timestamp_link" / f"{ASSIGNMENT}.ipynb")
+    (inbox / "b_timestamp_link" / "timestamp.txt").symlink_to(grading_py)
+    (inbox / "c_dir_named_ipynb" / f"{ASSIGNMENT}.ipynb").mkdir()
+    (inbox / "d_dangling" / f"{ASSIGNMENT}.ipynb").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(inbox / "e_fifo" / f"{ASSIGNMENT}.ipynb")
+    (inbox / "f_dev_zero" / f"{ASSIGNMENT}.ipynb").symlink_to("/dev/zero")
+    nbformat.write(source_nb(), inbox / "g_garbage_timestamp" / f"{ASSIGNMENT}.ipynb")
+    (inbox / "g_garbage_timestamp" / "timestamp.txt").write_text("yesterday-ish \x1b[31m")
+    nbformat.write(source_nb(), inbox / "h_honest" / f"{ASSIGNMENT}.ipynb")
+    (inbox / "h_honest" / "timestamp.txt").write_text("2025-08-18 10:00:00.000000 UTC")
+    (inbox / "i_whole_dir_link").symlink_to(layout.source_dir(ASSIGNMENT))
+    t0 = time.monotonic()
+    rc = main(["course", "collect", ASSIGNMENT, str(inbox), "--course-dir", str(layout.root)])
+    out = capsys.readouterr().out
+    assert time.monotonic() - t0 < 10
+    assert rc == 1
+    collected = sorted(p.name for p in (layout.root / "submitted").iterdir())
+    assert collected == ["b_timestamp_link", "g_garbage_timestamp", "h_honest"], (collected, out)
+    for bad in ("a_link_to_solution", "c_dir_named_ipynb", "d_dangling", "e_fifo", "f_dev_zero", "i_whole_dir_link"):
+        assert bad in out, out
+    b = layout.submitted_dir("b_timestamp_link", ASSIGNMENT)
+    assert "CHECKS" not in (b / "timestamp.txt").read_text() and not (b / "timestamp.txt").is_symlink()
+    assert "timestamp.txt" in out and "\x1b" not in out
+    g = layout.submitted_dir("g_garbage_timestamp", ASSIGNMENT)
+    assert "holds no date" in out
+    assert (layout.submitted_dir("h_honest", ASSIGNMENT) / "timestamp.txt").read_text().startswith("2025-08-18")
+    report = pipeline.autograde(layout, ASSIGNMENT, jobs=2, isolation="allow")
+    by = {s.student: s for s in report.students}
+    assert by["g_garbage_timestamp"].score == 7 and by["h_honest"].score == 7
+    assert all(not (p.is_symlink()) for p in g.iterdir())

@@ -17,6 +17,14 @@ ASSIGNMENT = "lif_rate"
 _TEMPLATE: Path | None = None
 
 WRONG_LIF = '''def lif_rate(I, tau, R, V_th, V_reset, t_ref):
+    """Honest mistake: returns the inter-spike interval (ms) instead of the rate (Hz) -- wrong in every case."""
+    drive = R * np.asarray(I, dtype=float)
+    isi = np.full(drive.shape, np.inf)
+    above = drive > V_th
+    isi[above] = t_ref + tau * np.log((drive[above] - V_reset) / (drive[above] - V_th))
+    return isi if isi.ndim else float(isi)
+'''
+NO_REFRACTORY_LIF = '''def lif_rate(I, tau, R, V_th, V_reset, t_ref):
     """Honest mistake: forgets the refractory period."""
     drive = R * np.asarray(I, dtype=float)
     rate = np.zeros(drive.shape)

@@ -198,7 +198,11 @@ def _plain(value, depth=0):
 def _run_cell(namespace, req, cell_dir):
     index = req["index"]
     try:
-        src = _strip_magics(req["source"])
+        src = req["source"]
+        try:  # plain Python first: a continuation line may start with % (the modulo operator)
+            compile(src, "<cell>", "exec")
+        except SyntaxError:
+            src = _strip_magics(src)  # IPython magics (%timeit, !ls) become no-ops
         filename = f"<cell {index}>"
         if cell_dir:
             filename = os.path.join(cell_dir, f"cell_{index}.py")

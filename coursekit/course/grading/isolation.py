@@ -379,6 +379,16 @@ class Cgroup:
         except OSError:
             return []
 
+    def peak_memory(self) -> int:
+        """The most memory the cgroup held (bytes), where the kernel records it."""
+        try:
+            if self.version == 2:
+                path = self.dirs["all"] / "memory.peak"
+                return int(path.read_text()) if path.exists() else 0
+            return int((self.dirs["memory"] / "memory.max_usage_in_bytes").read_text())
+        except (OSError, ValueError):
+            return 0
+
     def memory_exhausted(self) -> bool:
         """The kernel refused the sandbox memory (it was at its limit) at least once."""
         try:

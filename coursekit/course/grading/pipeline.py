@@ -259,7 +259,11 @@ class SolutionDefinitions:
 
 
 def _strip_magics(src: str) -> str:
-    return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
+    try:
+        ast.parse(src)
+        return src
+    except SyntaxError:
+        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
 
 
 # --------------------------------------------------------------------------- planning

@@ -117,6 +117,7 @@ class SandboxResult:
     problems: list[str] = field(default_factory=list)   #: for the instructor's attention
     leftover_processes: int = 0       #: processes alive after the sandbox was killed (should be 0)
     stray_processes_killed: int = 0   #: processes the code left running, killed with the sandbox
+    peak_memory_mb: float = 0.0       #: most memory the sandbox held (cgroup peak, or the watchdog's samples)
 
     @property
     def needs_attention(self) -> bool:
@@ -363,6 +364,7 @@ class _Sandbox:
         self.res_buf = b""
         self.lines: list[bytes] = []
         self.res_eof = False
+        self.peak_memory = 0
         try:
             self._start(forbidden)
         except BaseException:
@@ -501,6 +503,7 @@ class _Sandbox:
 
     def _check_limits(self, now, wall_deadline, cpu_start, cpu_budget) -> float:
         cpu, mem, nprocs = self.meter.sample()
+        self.peak_memory = max(self.peak_memory, mem)
         if self.cpu_before + cpu > self.limits.total_cpu_s:
             raise _Stop(f"the submission used its {self.limits.total_cpu_s:g} s of CPU time", fatal=True)
         if cpu_budget is not None and cpu - cpu_start > cpu_budget:
@@ -615,6 +618,7 @@ class _Sandbox:
                     time.sleep(0.01)
                 survivors = len(self.meter.pids())
         if self.cgroup is not None:
+            self.peak_memory = max(self.peak_memory, self.cgroup.peak_memory())
             survivors = max(survivors, self.cgroup.kill_and_remove())
             self.cgroup = None
         if self.lease is not None:
@@ -686,7 +690,7 @@ def run_sandboxed(cells: list[tuple[int, str]], tasks: list[Task] | list[Call], 
     replay: list[tuple[int, str]] = []       # cells that ran (ok or raising) and may be replayed
     todo_cells = list(cells)
     todo_tasks = [Task(list(t.calls), t.inject_source, tuple(t.inject_names)) for t in tasks]
-    status, problems, output, restarts, cpu_spent, leftovers, strays = "ok", [], "", -1, 0.0, 0, 0
+    status, problems, output, restarts, cpu_spent, leftovers, strays, peak = "ok", [], "", -1, 0.0, 0, 0, 0
     while todo_cells or any(t.calls for t in todo_tasks):
         restarts += 1
         box = None
@@ -742,6 +746,7 @@ def run_sandboxed(cells: list[tuple[int, str]], tasks: list[Task] | list[Call], 
                     output += box._drain_output() if box.out_fd is not None else b"".join(box.out_chunks).decode(
                         "utf-8", "replace")
                 stray, survivors = box.close()
+                peak = max(peak, box.peak_memory)
                 strays += stray
                 leftovers += survivors
     for t in tasks:
@@ -757,4 +762,4 @@ def run_sandboxed(cells: list[tuple[int, str]], tasks: list[Task] | list[Call], 
                          protections=prot.as_dict(), elapsed_s=time.monotonic() - t0, cpu_s=cpu_spent,
                          restarts=max(restarts, 0), output=clean_text(output, limits.output_chars),
                          problems=problems, leftover_processes=leftovers,
-                         stray_processes_killed=strays)
+                         stray_processes_killed=strays, peak_memory_mb=peak / (1 << 20))
