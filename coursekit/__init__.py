@@ -8,8 +8,7 @@ the on-disk cache) on first use.
 """
 __version__ = "0.1.0"
 
-from . import inputs, neurons  # noqa: E402  (light: nothing is compiled here)
-from ._jit import set_jit  # noqa: E402
+from . import inputs, neurons  # noqa: E402  (light: nothing is compiled here, numba is not imported)
 
 __all__ = [
     "simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError", "UnknownStateError",
@@ -27,6 +26,10 @@ _SIMULATION = ("simulate", "Result", "CustomModel", "StabilityWarning", "NonFini
 def __getattr__(name):
     # The simulation API is bound on first use as well, so that an assignment's jail can switch off
     # coursekit's own simulator (the students write theirs) without breaking `import coursekit`.
+    if name == "set_jit":
+        from ._jit import set_jit
+
+        return set_jit
     if name in _SIMULATION:
         from . import simulation
 

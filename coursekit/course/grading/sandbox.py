@@ -289,8 +289,40 @@ def _namespace_args(mode: str) -> list[str]:
     return common + ["--unshare-user", "--disable-userns", "--uid", "1000", "--gid", "1000", "--cap-drop", "ALL"]
 
 
-def _jail_args(private: Path, limits: Limits, forbidden) -> list[str]:
+def _grader_caches() -> tuple[Path | None, str | None]:
+    """coursekit's cache base (generated kernels and their numba caches) and numba's cache dir, if set."""
+    try:
+        from coursekit import _jit
+
+        base = _jit.cache_root().parent
+        import numba
+
+        numba_dir = numba.config.CACHE_DIR or None
+    except Exception:  # pragma: no cover - a grader without numba
+        return None, None
+    return (base if base.is_dir() else None), numba_dir
+
+
+def _private_copy(src: Path, dst: Path, uid: int | None) -> None:
+    """A copy of ``src`` for one sandbox (mtimes kept, so numba's cache index matches), owned by its uid."""
+    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns("*.lock", ".write-probe-*"))
+    if uid is not None:
+        for dirpath, _, filenames in os.walk(dst):
+            os.chown(dirpath, uid, uid)
+            for f in filenames:
+                os.lchown(os.path.join(dirpath, f), uid, uid)
+
+
+def _jail_args(private: Path, limits: Limits, forbidden, uid: int | None) -> tuple[list[str], dict]:
+    """bubblewrap's arguments for the jail, and the environment variables that go with them.
+
+    The coursekit package and the grader's compile caches enter the jail as private, writable copies
+    (a few MB), bound at their own paths: the student's code then loads coursekit's numba kernels
+    from the cache instead of compiling them again in every sandbox, and whatever it writes there
+    stays in its own copy.
+    """
     args: list[str] = []
+    env: dict[str, str] = {}
     made: set[str] = set()
 
     def parents(path: str):
@@ -314,12 +346,39 @@ def _jail_args(private: Path, limits: Limits, forbidden) -> list[str]:
     for p in _ETC:
         if os.path.exists(p):
             args.extend(["--ro-bind", p, p])
-    for p in _python_paths() + [str(_pkg_dir())]:
+    for p in _python_paths():
         parents(p)
         args.extend(["--ro-bind", p, p])
         made.add(p)
+    copies = private / "copies"
+    copies.mkdir(mode=0o711)
+    pkg = _pkg_dir()
+    pkg_copy = copies / "coursekit"
+    _private_copy(pkg, pkg_copy, uid)
+    parents(str(pkg))
+    args.extend(["--bind", str(pkg_copy), str(pkg)])
+    made.add(str(pkg))
+    base, numba_dir = _grader_caches()
+    if base is not None and not any(_inside(str(base), p) for p in _python_paths()):
+        _private_copy(base, copies / "cache", uid)
+        parents(str(base))
+        args.extend(["--bind", str(copies / "cache"), str(base)])
+        env["COURSEKIT_CACHE_DIR"] = str(base)
+        if numba_dir and _inside(numba_dir, str(base)):
+            env["NUMBA_CACHE_DIR"] = numba_dir
     stub_dir = private / "stubs"
     for k, (module, path, is_pkg) in enumerate(_resolve_forbidden(forbidden)):
+        if _inside(path, str(pkg)):  # inside the private copy: replace the module there
+            target = pkg_copy / os.path.relpath(path, pkg)
+            if is_pkg:
+                shutil.rmtree(target)
+                target.mkdir()
+                (target / "__init__.py").write_text(_forbidden_stub(module))
+            else:
+                target.write_text(_forbidden_stub(module))
+                for pyc in (target.parent / "__pycache__").glob(target.stem + ".*.pyc"):
+                    pyc.unlink()
+            continue
         stub_dir.mkdir(exist_ok=True, mode=0o755)
         if is_pkg:
             d = stub_dir / f"pkg{k}"
@@ -341,7 +400,7 @@ def _jail_args(private: Path, limits: Limits, forbidden) -> list[str]:
                  "--perms", "0777", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", _JAIL_HOME,
                  "--ro-bind", str(_CHILD), "/coursekit-harness.py",
                  "--chdir", _JAIL_HOME, "--clearenv"])
-    return args
+    return args, env
 
 
 # --------------------------------------------------------------------------- one sandbox process
@@ -390,11 +449,12 @@ class _Sandbox:
         info_r, info_w = os.pipe() if jailed else (None, None)
         python = os.path.realpath(sys.executable)
         if jailed:
-            argv = [find_bwrap(), *_namespace_args(mode), "--info-fd", str(info_w),
-                    *_jail_args(self.private, limits, forbidden),
+            jail, jail_env = _jail_args(self.private, limits, forbidden, uid)
+            argv = [find_bwrap(), *_namespace_args(mode), "--info-fd", str(info_w), *jail,
                     "--", python, "-I", "-B", "/coursekit-harness.py"]
             home = _JAIL_HOME
-            env_vars = _environment()
+            env_vars = {k: v for k, v in _environment().items()
+                        if k not in ("NUMBA_CACHE_DIR", "COURSEKIT_CACHE_DIR")} | jail_env
             sys_path = [str(_pkg_dir().parent)]
         else:
             argv = [python, "-I", "-B", str(_CHILD)]
