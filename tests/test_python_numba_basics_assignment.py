@@ -476,6 +476,18 @@ RATE_KHZ = (_RATE_HEAD + "    V_inf = V_rest + R * np.asarray(I, dtype=float)" +
 RATE_NO_V_REST = (_RATE_HEAD + "    V_inf = R * np.asarray(I, dtype=float)" + _RATE_TAIL
                   + "    return np.where(above, 1000.0 / T, 0.0)\n")
 
+DELEGATED_EULER = _EULER_HEAD + '''
+    import coursekit as ck
+    from coursekit.neurons import LIF
+    res = ck.simulate(LIF(V_rest=V_rest, V_th=1e9, tau=tau, R=R, t_ref=0.0), duration, dt=dt, I=I,
+                      method="euler", y0=[V0])
+    return res.V
+'''
+DELEGATED_RATE = _RATE_HEAD + '''
+    from coursekit.neurons import LIF
+    return LIF(V_rest=V_rest, V_reset=V_reset, V_th=V_th, tau=tau, R=R, t_ref=0.0).firing_rate(I)
+'''
+
 # student -> ({answer cell: source}, {test cell: expected score (default: full points)},
 #             {test cell: mistake labels that must be diagnosed there})
 CLASS = {
@@ -534,6 +546,10 @@ CLASS = {
     "no_initial": ({"euler_answer": EULER_NO_INITIAL}, {"test_euler_visible": 0, "test_euler_hidden": 0},
                    {"test_euler_visible": ["initial value missing"],
                     "test_euler_hidden": ["initial value missing"]}),
+    # coursekit's simulator and LIF model are switched off in this assignment's jail
+    "delegates": ({"euler_answer": DELEGATED_EULER, "rate_answer": DELEGATED_RATE},
+                  {"test_euler_visible": 0, "test_euler_hidden": 0, "test_rate_visible": 0,
+                   "test_rate_hidden": 0}, {}),
     "no_v_rest": ({"euler_answer": EULER_NO_V_REST}, {"test_euler_visible": 0, "test_euler_hidden": 0},
                   {"test_euler_visible": ["fixed point R I"], "test_euler_hidden": ["fixed point R I"]}),
     "whole_array": ({"euler_answer": EULER_WHOLE_ARRAY}, {"test_euler_visible": 0, "test_euler_hidden": 0},
@@ -610,6 +626,11 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
             shown = "".join(o.get("text", "") for o in autograded[gid].outputs)
             for label in labels:
                 assert messages[label] in shown, f"{student} {gid}: feedback lacks {label!r}:\n{shown}"
+
+    # delegating to coursekit fails with an ImportError, in the student's own words nowhere
+    delegated = {gid: c for nb in grades["delegates"].notebooks for gid, c in nb.cells.items()}
+    for gid in ("test_euler_visible", "test_rate_visible"):
+        assert all(c.category == "raised ImportError" for c in delegated[gid].cases), delegated[gid].messages
 
     # a function numba cannot compile fails with numba's own explanation (visible cases show it)
     helper = {gid: c for nb in grades["one_short_etc"].notebooks for gid, c in nb.cells.items()}

@@ -27,9 +27,10 @@ when numba compiles; a plain Python function has no such attribute (no answer).
 Speed is never graded (the grader's machine is shared): the measured speed-up
 goes into a written answer graded by hand.
 
-No FORBIDDEN_MODULES: the notebook's checks import ``coursekit``, whose package
-import brings in ``coursekit.simulation`` and ``coursekit.solvers``, so neither
-can be stubbed out; the notebook asks students not to use coursekit.
+FORBIDDEN_MODULES: coursekit's simulator and solvers (``simulate(..., method="euler")``
+would write task 2 for the student) and its LIF model (``LIF.firing_rate`` is
+task 7) are absent in the jail; the rest of coursekit, the checks included,
+imports as usual.
 
 Tolerances, and why:
 
@@ -56,6 +57,8 @@ import numpy as np
 
 from coursekit.course.grading.spec import AnswerCheck, Case, CellSpec, Mistake
 from coursekit.neurons import LIF
+
+FORBIDDEN_MODULES = ["coursekit.simulation", "coursekit.solvers", "coursekit.neurons.lif"]
 
 # the lecture's passive membrane (lectures/02_python_numba_coursekit.ipynb)
 V_REST, R_MEMBRANE, TAU = -70.0, 0.1, 10.0          # mV, GOhm, ms
