@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .grading.layout import CourseLayout, run_nbgrader
+from .grading.sandbox import Limits
 
 
 def register(subparsers) -> None:
@@ -51,6 +52,17 @@ def register(subparsers) -> None:
                    help="parallel sandboxes (default 2; 1 where the machine has no cgroups)")
     p.add_argument("--allow-unsandboxed", action="store_true",
                    help="grade even where isolation is incomplete; every grade is then marked unsandboxed")
+    defaults = Limits()
+    p.add_argument("--cell-cpu", type=float, default=defaults.cell_cpu_s, metavar="S",
+                   help=f"CPU seconds per code cell (default {defaults.cell_cpu_s:g})")
+    p.add_argument("--call-cpu", type=float, default=defaults.call_cpu_s, metavar="S",
+                   help=f"CPU seconds per graded call (default {defaults.call_cpu_s:g})")
+    p.add_argument("--total-cpu", type=float, default=defaults.total_cpu_s, metavar="S",
+                   help=f"CPU seconds per submission (default {defaults.total_cpu_s:g})")
+    p.add_argument("--memory-mb", type=int, default=defaults.memory_mb, metavar="MB",
+                   help=f"memory per submission, all its processes together (default {defaults.memory_mb})")
+    p.add_argument("--nproc", type=int, default=defaults.nproc, metavar="N",
+                   help=f"processes and threads per submission (default {defaults.nproc})")
     add("feedback", _feedback, "generate feedback HTML for autograded submissions")
     p = add("report", _report, "the class picture after autograde (printed, and written as HTML)")
     p.add_argument("--output", help="HTML path (default: <course-dir>/reports/ID.html)")
@@ -129,8 +141,13 @@ def _autograde(args) -> int:
     from .grading.sandbox import IsolationError
 
     layout = _layout(args)
+    for name in ("cell_cpu", "call_cpu", "total_cpu", "memory_mb", "nproc"):
+        if getattr(args, name) <= 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
+    limits = Limits(cell_cpu_s=args.cell_cpu, call_cpu_s=args.call_cpu, total_cpu_s=args.total_cpu,
+                    memory_mb=args.memory_mb, nproc=args.nproc)
     try:
-        report = autograde(layout, args.assignment, students=args.student, jobs=args.jobs,
+        report = autograde(layout, args.assignment, students=args.student, jobs=args.jobs, limits=limits,
                            isolation="allow" if args.allow_unsandboxed else "require", progress=print_progress)
     except IsolationError as exc:
         print(f"coursekit course autograde: {exc}", file=sys.stderr)

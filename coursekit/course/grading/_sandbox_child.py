@@ -276,7 +276,14 @@ def main():
         cell_dir = None
     _emit({"seq": 0, "kind": "ready", "uid": os.getuid(), "pid": os.getpid()})
 
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    # the student's code runs in a real module installed as __main__, as in a Jupyter kernel (numba's
+    # object mode and pickle look globals up through sys.modules["__main__"])
+    import types
+
+    student_main = types.ModuleType("__main__")
+    student_main.__builtins__ = __builtins__
+    sys.modules["__main__"] = student_main
+    namespace = student_main.__dict__
     while True:
         req = _read_request(stream)
         op, seq = req.get("op"), req.get("seq")

@@ -10,7 +10,8 @@ Two tables of our own live in the same database file (nbgrader ignores them):
 ``coursekit_submission``
     one row per (assignment, student): when it was graded, whether the sandbox
     was complete (``sandboxed`` 0 marks a grade made with ``--allow-unsandboxed``),
-    the protections in force, the attention lines.
+    the protections in force, the attention lines, and per notebook what the sandbox
+    measured (status, CPU seconds, peak memory, restarts, processes left behind).
 ``coursekit_case``
     one row per graded case: the test cell, the function, the case's label,
     passed or not, the failure category and the diagnosed mistake -- what
@@ -35,7 +36,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS coursekit_submission (
     assignment TEXT NOT NULL, student TEXT NOT NULL, graded_at TEXT NOT NULL,
     sandboxed INTEGER NOT NULL, protections TEXT NOT NULL, problems TEXT NOT NULL,
-    score REAL NOT NULL, max_score REAL NOT NULL,
+    score REAL NOT NULL, max_score REAL NOT NULL, sandbox TEXT NOT NULL,
     PRIMARY KEY (assignment, student));
 CREATE TABLE IF NOT EXISTS coursekit_case (
     assignment TEXT NOT NULL, student TEXT NOT NULL, notebook TEXT NOT NULL, grade_id TEXT NOT NULL,
@@ -107,26 +108,39 @@ def _record_cases(layout: CourseLayout, assignment: str, grade: StudentGrade, pr
                                      cs.score, cs.points))
             con.executemany("INSERT INTO coursekit_case VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             rows)
-            con.execute("INSERT OR REPLACE INTO coursekit_submission VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            runs = {nb.notebook: {"status": nb.sandbox.status, "cpu_s": round(nb.sandbox.cpu_s, 3),
+                                  "peak_memory_mb": round(nb.sandbox.peak_memory_mb, 1),
+                                  "restarts": nb.sandbox.restarts, "stray": nb.sandbox.stray_processes_killed,
+                                  "leftover": nb.sandbox.leftover_processes}
+                    for nb in grade.notebooks if nb.sandbox is not None}
+            con.execute("INSERT OR REPLACE INTO coursekit_submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (assignment, grade.student, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                          int(grade.sandboxed), json.dumps(protections, sort_keys=True),
-                         json.dumps(grade.problems), grade.score, grade.max_score))
+                         json.dumps(grade.problems), grade.score, grade.max_score, json.dumps(runs)))
     finally:
         con.close()
 
 
 def submission_status(layout: CourseLayout, assignment: str | None = None) -> dict[tuple[str, str], dict]:
-    """(assignment, student) -> {"sandboxed": bool, "graded_at": str, "problems": [...]} from the last autograde."""
+    """(assignment, student) -> what the last autograde recorded of the submission.
+
+    Keys: ``sandboxed`` (bool), ``graded_at``, ``problems`` (attention lines), ``score``, ``max_score``,
+    ``protections`` (the plan of the run) and ``sandbox`` (per notebook: status, cpu_s,
+    peak_memory_mb, restarts, stray, leftover).
+    """
     if not layout.db_path.is_file():
         return {}
     con = _connect(layout)
     try:
-        q = "SELECT assignment, student, sandboxed, graded_at, problems FROM coursekit_submission"
+        q = ("SELECT assignment, student, sandboxed, graded_at, problems, score, max_score, protections, sandbox "
+             "FROM coursekit_submission")
         rows = con.execute(q + (" WHERE assignment = ?" if assignment else ""),
                            (assignment,) if assignment else ()).fetchall()
     finally:
         con.close()
-    return {(a, s): {"sandboxed": bool(sb), "graded_at": g, "problems": json.loads(p)} for a, s, sb, g, p in rows}
+    return {(a, s): {"sandboxed": bool(sb), "graded_at": g, "problems": json.loads(p), "score": sc,
+                     "max_score": mx, "protections": json.loads(pr), "sandbox": json.loads(box)}
+            for a, s, sb, g, p, sc, mx, pr, box in rows}
 
 
 def case_rows(layout: CourseLayout, assignment: str) -> list[dict]:
