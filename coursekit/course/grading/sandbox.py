@@ -207,34 +207,35 @@ def _environment() -> dict[str, str]:
 
 
 def plan_protections(isolation_mode: str, course_paths=(), jobs: int = 1) -> Protections:
-    """What a sandbox on this machine would have, without starting one (see :func:`probe`)."""
+    """What a sandbox on this machine has: bubblewrap is started once per candidate binary (cached), the
+    rest is read off the process (root, CAP_SYS_ADMIN) and the cgroup mounts."""
     if isolation_mode == "none":
         return Protections("unsandboxed", missing={p: "disabled by the caller" for p in isolation.REQUIRED})
-    bwrap = find_bwrap()
     prot = Protections("privileged" if privileged() else "unprivileged")
-    if bwrap is None:
+    candidates = isolation.bwrap_candidates()
+    why = "bubblewrap (bwrap) is not installed"
+    for candidate in candidates:
+        ok, why = _bwrap_works(candidate, prot.mode)
+        if ok:
+            prot.bwrap = candidate
+            break
+    if prot.bwrap is None:
         prot.mode = "unsandboxed"
         for p in ("identity", "filesystem_jail", "no_network"):
-            prot.missing[p] = "bubblewrap (bwrap) is not installed"
+            prot.missing[p] = why
     else:
-        ok, why = _bwrap_works(bwrap, prot.mode)
-        if not ok:
-            prot.mode = "unsandboxed"
-            for p in ("identity", "filesystem_jail", "no_network"):
-                prot.missing[p] = why
+        if prot.mode == "privileged":
+            prot.in_force["identity"] = f"a uid of its own ({UID_POOL_TEXT}), no groups, no capabilities"
+        elif os.geteuid() == 0:
+            prot.missing["identity"] = ("the grader is root without CAP_SYS_ADMIN: the sandbox's user "
+                                        "namespace would map to root outside")
         else:
-            if prot.mode == "privileged":
-                prot.in_force["identity"] = f"a uid of its own ({UID_POOL_TEXT}), no groups, no capabilities"
-            elif os.geteuid() == 0:
-                prot.missing["identity"] = ("the grader is root without CAP_SYS_ADMIN: the sandbox's user "
-                                            "namespace would map to root outside")
-            else:
-                prot.in_force["identity"] = ("user namespace without capabilities (no nested namespaces) "
-                                             "inside a pid namespace that hides the grader")
-            prot.in_force["filesystem_jail"] = ("bubblewrap pivot_root: system, Python and coursekit "
-                                                "read-only, private /tmp, no course files")
-            prot.in_force["no_network"] = "network namespace with loopback only"
-            prot.in_force["pid_namespace"] = "processes of the machine invisible; all killed with the sandbox"
+            prot.in_force["identity"] = ("user namespace without capabilities (no nested namespaces) "
+                                         "inside a pid namespace that hides the grader")
+        prot.in_force["filesystem_jail"] = ("bubblewrap pivot_root: system, Python and coursekit "
+                                            "read-only, private /tmp, no course files")
+        prot.in_force["no_network"] = "network namespace with loopback only"
+        prot.in_force["pid_namespace"] = "processes of the machine invisible; all killed with the sandbox"
     for path in course_paths:
         for p in _bound_paths():
             if _inside(path, p):
@@ -450,7 +451,7 @@ class _Sandbox:
         python = os.path.realpath(sys.executable)
         if jailed:
             jail, jail_env = _jail_args(self.private, limits, forbidden, uid)
-            argv = [find_bwrap(), *_namespace_args(mode), "--info-fd", str(info_w), *jail,
+            argv = [self.prot.bwrap or find_bwrap(), *_namespace_args(mode), "--info-fd", str(info_w), *jail,
                     "--", python, "-I", "-B", "/coursekit-harness.py"]
             home = _JAIL_HOME
             env_vars = {k: v for k, v in _environment().items()
