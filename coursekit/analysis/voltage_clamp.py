@@ -19,12 +19,12 @@ the ionic current.  The experiment on a model, step by step:
    model a blocker is a zero conductance: the total current, the current with
    ``g_Na = 0`` and the current with ``g_Na = g_K = 0`` (leak only) give
    ``I_Na`` and ``I_K`` by differences.
-3. **Conductances** ``g = I / (V_c - E)`` (1952d, Eqs. 2--3).
+3. **Conductances** ``g = I / (V_c - E)`` (1952d).
 4. **Fit** (:func:`fit_potassium`) the form HH chose for the K conductance,
    ``g_K(t) = gbar_K [n_inf - (n_inf - n_0) exp(-t / tau_n)]^4`` (1952d,
-   Eq. 11), giving ``n_inf(V_c)`` and ``tau_n(V_c)``, hence the rates
+   Part II), giving ``n_inf(V_c)`` and ``tau_n(V_c)``, hence the rates
    ``alpha_n = n_inf / tau_n`` and ``beta_n = (1 - n_inf) / tau_n``
-   (Eqs. 13--14): one point of each rate function per clamp step.
+   (1952d): one point of each rate function per clamp step.
 
 Units: V in mV, t in ms, currents in uA/cm^2 (outward positive), conductances
 in mS/cm^2, rates in 1/ms.
@@ -252,7 +252,7 @@ def voltage_clamp(model, V_c, duration: float = 10.0, *, V_hold=None, dt: float 
 def fit_potassium(clamp: VoltageClamp, g_max: float | None = None, *, power: int = 4) -> GateFit:
     """Fit ``g_K(t) = g_max [n_inf - (n_inf - n_0) exp(-t/tau_n)]^power`` to a clamp record.
 
-    This is Hodgkin & Huxley's (1952d, Eq. 11) analysis of the potassium
+    This is Hodgkin & Huxley's (1952d, Part II) analysis of the potassium
     conductance after a step: ``n_0 = (g_K(0) / g_max)^(1/power)`` comes from
     the conductance at the holding potential; ``n_inf`` and ``tau_n`` are
     fitted by least squares.  HH chose ``power = 4`` because ``g_K`` rises

@@ -114,7 +114,7 @@ def ghk_current(V, P, c_out, c_in, z=1, T=6.3):
 
     I = P z F xi (c_in - c_out e^{-xi}) / (1 - e^{-xi}),  xi = z F V / (R T),
 
-    (Hodgkin & Katz 1949, Eq. 7 in current form).  With P in cm/s and c in mM
+    (Goldman 1943; Hodgkin & Katz 1949, in current form).  With P in cm/s and c in mM
     (= 1e-6 mol/cm^3) the current is P z F xi c * 1e-6 A/cm^2, i.e. the
     numbers give uA/cm^2 directly.  At V = 0 the limit is P z F (c_in - c_out).
 
@@ -176,7 +176,7 @@ def ghk_voltage(permeability, c_out, c_in, T=6.3, *, valence=None) -> float:
     """Goldman--Hodgkin--Katz potential (mV): where the GHK currents of all ions sum to zero.
 
     For monovalent ions this is the closed form of the module docstring
-    (Goldman 1943; Hodgkin & Katz 1949, Eq. 8); with a divalent ion (Ca) the
+    (Goldman 1943; Hodgkin & Katz 1949); with a divalent ion (Ca) the
     zero of the summed :func:`ghk_current` is found numerically.  With a single
     permeant ion it is that ion's Nernst potential.
 
