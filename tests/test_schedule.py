@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,8 @@ BROKEN = [
     ("teacher: 陈啸宇", "teacher: 陈啸宇\n    teachr: x",
      "session 'd2-am' field 'teachr': unknown field (did you mean 'teacher'?)"),
     ("id: d2-pm", "id: d2-am", "session 'd2-am' field 'id': duplicate id"),
+    ("planned_code: [coursekit.bpu]", "planned_code: [bpu]",
+     "session 'c2-bpu-lab' field 'planned_code': expected a list of coursekit modules"),
     ("title: {zh: Hodgkin-Huxley 神经元模型, en: The Hodgkin–Huxley neuron model}",
      "title: {zh: Hodgkin-Huxley 神经元模型}", "session 'd2-am' field 'title': expected {zh: ..., en: ...}"),
 ]
@@ -262,6 +265,80 @@ def test_cli_schedule_one_day(capsys):
     assert main(["schedule", "--today", "--now", "2025-08-29T06:30:00Z", "--kind", "lab"]) == 0
     out = capsys.readouterr().out
     assert "NOW" in out and "[c2-bpu-lab]" in out and "[c2-lunch]" not in out
+
+
+def test_cli_schedule_marks_what_is_not_written(capsys):
+    """Each session's notebook, assignment and planned code says whether it exists (read from the tree)."""
+    schedule = load_schedule()
+    assert main(["schedule", "--now", "2025-08-18T10:30"]) == 0
+    out = capsys.readouterr().out
+    for s in schedule.sessions:
+        if s.notebook:
+            written = (REPO / s.notebook).is_file()
+            assert (f"{s.notebook} (not written yet)" in out) == (not written), s.notebook
+            assert s.notebook in out
+        if s.assignment:
+            released = any((REPO / "assignments" / s.assignment).glob("*.ipynb"))
+            assert (f"assignment {s.assignment} (" in out) == (not released), s.assignment
+        for module in s.planned_code:
+            assert f"code not written yet: {module}" in out or f", {module}" in out
+
+
+def test_material_states_in_a_course_of_our_own(tmp_path, capsys):
+    shutil.copy2(SCHEDULE, tmp_path / "schedule.yaml")
+    (tmp_path / "lectures").mkdir()
+    (tmp_path / "lectures" / "03_hodgkin_huxley_theory.ipynb").write_text("{}")
+    (tmp_path / "lectures" / ".ipynb_checkpoints").mkdir()  # JupyterLab's, ignored
+    for where, assignment in (("assignments", "hodgkin_huxley"), ("solutions", "hodgkin_huxley_programming")):
+        (tmp_path / where / assignment).mkdir(parents=True)
+        (tmp_path / where / assignment / f"{assignment}.ipynb").write_text("{}")
+    schedule = load_schedule(tmp_path / "schedule.yaml")
+    d2am, d2pm, d3am = (schedule.session(i) for i in ("d2-am", "d2-pm", "d3-am"))
+    assert [schedule.notebook_written(s) for s in (d2am, d2pm)] == [True, False]
+    assert schedule.notebook_written(schedule.session("d1-qa")) is None
+    assert [schedule.assignment_state(s) for s in (d2am, d2pm, d3am)] == [
+        "released", "not released yet", "not written yet"]
+    assert schedule.first_lecture().id == "d2-am"  # the first whose notebook exists
+    assert main(["schedule", "--date", "2025-08-18", "--file", str(tmp_path / "schedule.yaml"),
+                 "--now", "2025-08-18T09:00"]) == 0
+    out = capsys.readouterr().out
+    assert "lectures/03_hodgkin_huxley_theory.ipynb · assignment hodgkin_huxley\n" in out
+    assert ("lectures/04_hodgkin_huxley_programming.ipynb (not written yet) · "
+            "assignment hodgkin_huxley_programming (not released yet)") in out
+
+
+def test_planned_code():
+    schedule = load_schedule()
+    lab = schedule.session("c2-bpu-lab")
+    assert lab.planned_code == ("coursekit.bpu",)
+    assert schedule.planned_modules()["coursekit.learning.rnn"] == ("d8-am", "d8-pm")
+    assert schedule.planned_module_of("coursekit.learning.rnn.RateRNN") == "coursekit.learning.rnn"
+    assert schedule.planned_module_of("coursekit.bpu") == "coursekit.bpu"
+    assert schedule.planned_module_of("coursekit.bpus") is None
+    assert schedule.planned_module_of("coursekit.neurons.LIF") is None
+
+
+@pytest.mark.parametrize("now, first_line, also", [
+    ("2026-03-01T09:00", "It is 2026-03-01 09:00 Beijing time: the course is over.",
+     "It ran from 2025-08-17 to 2025-08-31"),
+    ("2025-08-31T18:00", "At 2025-08-31 18:00 Beijing time: nothing on now. The course is over.", "Sun 2025-08-31"),
+    ("2025-08-10T09:00", "It is 2025-08-10 09:00 Beijing time: the course has not started yet.",
+     "It starts on Sun 2025-08-17 (周日) at 10:00 Beijing time (in 7 days) with 开课仪式 / Opening ceremony"),
+    ("2025-08-16T23:00", "the course has not started yet", "(tomorrow)"),
+])
+def test_cli_schedule_today_outside_the_course(capsys, now, first_line, also):
+    """--today before or after the course says so (never an error about --date), and where to start."""
+    assert main(["schedule", "--today", "--now", now]) == 0
+    out = capsys.readouterr().out
+    assert first_line in out and also in out
+    first = load_schedule().first_lecture()
+    assert f"python -m jupyter lab {first.notebook}" in out and "coursekit lookup" in out
+
+
+def test_cli_schedule_after_the_course_says_where_to_start(capsys):
+    assert main(["schedule", "--now", "2026-01-01T12:00"]) == 0
+    out = capsys.readouterr().out
+    assert "The course is over." in out and "Where to start:" in out and "coursekit lookup QUERY" in out
 
 
 def test_cli_schedule_assignment(capsys):

@@ -2,25 +2,44 @@
 
 ``lookup("泄漏")``, ``lookup("Mg block")``, ``lookup("bump")``, ``lookup("Hodgkin-Huxly")``
 return ranked :class:`Hit` objects: the session (date, time, teacher), the
-recording and chapter timestamp if known, the lecture notebook and section
-heading, the assignment, and the coursekit function (and whether it exists yet).
+recording and chapter timestamp if known, the lecture notebook and section, the
+assignment (and whether it is released), and the coursekit code (and whether it
+exists, or which session's planned module will hold it).  In Jupyter the result
+renders as a table; ``print`` gives the same as text; ``as_dict`` gives JSON.
 
 The index is built from three sources and copies none of them:
 
 * ``schedule.yaml`` -- sessions, teachers, topics, keywords, notebooks, assignments,
-  recordings (:mod:`coursekit.course.schedule`);
-* the markdown headings (``#``, ``##``, ``###``) of the lecture notebooks that exist
-  (``lectures/*.ipynb``);
+  recordings, and the modules marked ``planned_code`` (not written yet)
+  (:mod:`coursekit.course.schedule`);
+* the lecture notebooks that exist (``lectures/*.ipynb``): their markdown headings
+  (``#`` to ``###``) and their markdown text, each paragraph tagged with the
+  section it is in;
 * ``glossary.yaml`` (shipped with this package) -- concepts with English/Chinese
-  names, synonyms, the coursekit function and the session ids.
+  names, synonyms, the coursekit code and the session ids.
 
-Matching is typo tolerant and works for English and Chinese alike without extra
-dependencies: exact and substring matches, a bounded edit distance against the
-best-matching substring (``"Hodgkin-Huxly"``, ``"izhikevic"``), word-by-word matching
-for multi-word queries, and character n-gram overlap (bigrams for Chinese,
-trigrams for Latin text).
+Ranking: a glossary concept or a session outranks a notebook heading, which
+outranks a paragraph of notebook text that says the same.  A paragraph found in
+a notebook that a better hit already names only fills in that hit's section.
 
-Importing this module is cheap: PyYAML and the standard library only.
+Matching works for English and Chinese alike, without a word segmenter:
+
+* exact and substring matches (after case folding, NFKC and punctuation removal);
+* typos: a bounded edit distance to the best-matching part of a term
+  (``"Hodgkin-Huxly"``, ``"izhikevic"``), more edits for longer queries;
+* multi-word queries word by word, in any order;
+* character n-gram overlap: bigrams for Chinese, trigrams for Latin text.
+
+Chinese is written without spaces, so a run of Chinese characters is one "word"
+and a Chinese query matches by *substring* and n-grams of characters rather than
+by word: ``泄漏`` finds ``泄漏整合发放模型`` and ``(泄漏积分器)``.  A segmenter
+(jieba) would add a dependency and its own segmentation errors; character
+matching needs neither.  In notebook text a Chinese query needs at least two
+characters and a Latin query of three letters or fewer must be a whole word,
+so that ``钳`` or ``LIF`` do not match every paragraph that contains the letters.
+
+Importing this module is cheap: PyYAML and the standard library only, and
+checking whether a function exists never imports the module that defines it.
 """
 from __future__ import annotations
 
@@ -31,6 +50,7 @@ import json
 import os
 import re
 import sys
+import types
 import unicodedata
 import warnings
 from dataclasses import dataclass, field, replace
@@ -49,11 +69,13 @@ __all__ = [
     "Hit",
     "Hits",
     "LookupIndex",
+    "Passage",
     "build_index",
     "function_exists",
     "load_glossary",
     "lookup",
     "notebook_headings",
+    "notebook_passages",
     "similarity",
 ]
 
@@ -61,6 +83,14 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # .../coursekit
 _DOTTED_RE = re.compile(r"^coursekit(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _CONCEPT_KEYS = {"id", "en", "zh", "synonyms", "function", "sessions"}
+
+#: A match this good (see :func:`similarity`) needs no typo: the query's own words occur.
+_EXACT = 0.9
+
+#: Weight of each source in the ranking (multiplies the match quality).
+WEIGHT_CONCEPT = 1.0
+WEIGHT_HEADING = 0.9
+WEIGHT_TEXT = 0.8
 
 
 class GlossaryError(ValueError):
@@ -100,14 +130,73 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A paragraph of markdown text of a lecture notebook, and the section it is in."""
+
+    notebook: str  # "lectures/NN_slug.ipynb"
+    section: str | None  # the heading above it (None before the first heading)
+    cell: int
+    text: str  # markdown markup removed
+
+
+#: FunctionRef.status values
+AVAILABLE = "available"
+PLANNED = "not written yet"
+MISSING = "not found in coursekit"
+
+
+@dataclass(frozen=True)
 class FunctionRef:
-    """A coursekit object named by the glossary, and whether it exists now."""
+    """A coursekit object named by the glossary, and whether it exists now.
+
+    Attributes
+    ----------
+    path : str
+        Dotted name, ``coursekit.neurons.LIF``.
+    exists : bool
+        Whether the object exists in the installed coursekit.
+    planned : str or None
+        If it does not exist: the module that schedule.yaml marks as not written
+        yet (``planned_code``) and that will hold it.
+    sessions : tuple of str
+        The sessions that plan that module.
+    """
 
     path: str
     exists: bool
+    planned: str | None = None
+    sessions: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """``"available"``, ``"not written yet"`` (planned) or ``"not found in coursekit"``."""
+        return AVAILABLE if self.exists else PLANNED if self.planned else MISSING
+
+    def state_text(self) -> str:
+        """The status, with the planning sessions for planned code."""
+        if self.exists or not self.planned:
+            return self.status
+        return f"{self.status}: planned for {', '.join(self.sessions)}"
 
     def __str__(self) -> str:
-        return f"{self.path} ({'available' if self.exists else 'not written yet'})"
+        return f"{self.path} ({self.state_text()})"
+
+
+def _code_summary(refs) -> list[str]:
+    """Function refs as import lines, grouped by module and state:
+    ``from coursekit.analysis import fi_curve, rheobase  (available)``."""
+    groups: dict[tuple, list[str]] = {}
+    for r in refs:
+        module, _, name = r.path.rpartition(".")
+        if not r.exists and r.planned == r.path:  # a whole module that is planned
+            module, name = r.path, ""
+        groups.setdefault((module, r.state_text()), []).append(name)
+    out = []
+    for (module, state), names in groups.items():
+        names = [n for n in names if n]
+        line = f"from {module} import {', '.join(names)}" if names else f"import {module}"
+        out.append(f"{line}  ({state})")
+    return out
 
 
 @dataclass(frozen=True)
@@ -120,11 +209,12 @@ class Hit:
         Match quality in [0, 1]; hits are sorted by it.
     kind : str
         ``"concept"`` (a glossary entry), ``"session"`` (a session of the
-        timetable) or ``"section"`` (a notebook heading).
+        timetable), ``"section"`` (a notebook heading) or ``"text"`` (a paragraph
+        of a notebook).
     title : str
-        What was found: the concept's names, the session title or the heading.
+        What was found: the concept's names, the session title or the section.
     matched : str
-        The text the query matched.
+        The text the query matched (for ``"text"`` hits, an excerpt of the paragraph).
     concept : str or None
         Glossary id.
     session : Session or None
@@ -136,9 +226,11 @@ class Hit:
     notebook : str or None
         Lecture notebook (``lectures/...``); ``notebook_exists`` says if it is written.
     section : str or None
-        Matching heading of that notebook.
+        The section of that notebook: the matching heading, or the heading above
+        the matching text.
     assignment : str or None
-        Assignment id.
+        Assignment id; ``assignment_state`` says if it is released, written but
+        not released, or not written yet.
     functions : tuple of FunctionRef
         coursekit objects for the concept.
     """
@@ -155,37 +247,63 @@ class Hit:
     notebook_exists: bool = False
     section: str | None = None
     assignment: str | None = None
+    assignment_state: str | None = None
     functions: tuple[FunctionRef, ...] = ()
 
     # -- display ---------------------------------------------------------------
+    def _recording_text(self) -> str | None:
+        s = self.session
+        if s is None:
+            return None
+        if self.recording_url or self.chapter:
+            at = f"  at {self.chapter.time} {self.chapter.title}" if self.chapter else ""
+            return f"{self.recording_url or '(no URL yet)'}{at}"
+        if s.kind in ("logistics", "visit"):
+            return None
+        return "not available yet"
+
+    def _notebook_text(self) -> str | None:
+        if not self.notebook:
+            return None
+        state = "" if self.notebook_exists else " (not written yet)"
+        sec = f"  § {self.section}" if self.section else ""
+        return f"{self.notebook}{state}{sec}"
+
+    def _assignment_text(self) -> str | None:
+        if not self.assignment:
+            return None
+        state = self.assignment_state
+        return self.assignment if state in (None, "released") else f"{self.assignment} ({state})"
+
     def lines(self) -> list[tuple[str, str]]:
-        """(label, text) rows shared by ``__str__`` and ``_repr_html_``."""
+        """(label, text) rows shared by ``__str__`` and the HTML table."""
         rows = []
         s = self.session
         if s is not None:
             who = f" — {s.teacher}" if s.teacher else ""
             rows.append(("session", f"{s.id}  {s.when()} (Beijing)  {s.title_zh} / {s.title_en}{who}"))
-            if self.recording_url or self.chapter:
-                at = f"  at {self.chapter.time} {self.chapter.title}" if self.chapter else ""
-                rows.append(("recording", f"{self.recording_url or '(no URL yet)'}{at}"))
-            elif s.kind not in ("logistics", "visit"):
-                rows.append(("recording", "not available yet"))
-        if self.notebook:
-            state = "" if self.notebook_exists else " (not written yet)"
-            sec = f"  § {self.section}" if self.section else ""
-            rows.append(("notebook", f"{self.notebook}{state}{sec}"))
-        if self.assignment:
-            rows.append(("assignment", self.assignment))
-        for f in self.functions:
-            rows.append(("function", str(f)))
+        for label, text in (("recording", self._recording_text()), ("notebook", self._notebook_text()),
+                            ("assignment", self._assignment_text())):
+            if text:
+                rows.append((label, text))
+        for text in _code_summary(self.functions):
+            rows.append(("code", text))
         return rows
 
-    def __str__(self) -> str:
+    def _head(self) -> str:
         head = f"[{self.score:.2f}] {self.title}"
-        if self.matched and _normalize(self.matched) not in _normalize(self.title):
+        if self.kind == "text":
+            head += f"   (text: {self.matched!r})"
+        elif self.matched and _normalize(self.matched) not in _normalize(self.title):
             head += f"   (matched {self.matched!r})"
+        return head
+
+    def __str__(self) -> str:
         body = [f"    {label:<10} {text}" for label, text in self.lines()]
-        return "\n".join([head, *body])
+        return "\n".join([self._head(), *body])
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's plain-text display
+        p.text(str(self))
 
     def _repr_html_(self) -> str:
         return _hits_html([self])
@@ -211,34 +329,76 @@ class Hit:
             "notebook_exists": self.notebook_exists,
             "section": self.section,
             "assignment": self.assignment,
-            "functions": [{"path": f.path, "exists": f.exists} for f in self.functions],
+            "assignment_state": self.assignment_state,
+            "functions": [{"path": f.path, "exists": f.exists, "status": f.status, "planned_module": f.planned,
+                           "planned_sessions": list(f.sessions)} for f in self.functions],
         }
 
 
 class Hits(list):
-    """A list of :class:`Hit` that prints readably and renders as a table in Jupyter."""
+    """A list of :class:`Hit`: a table in Jupyter, readable text with ``print`` or at a prompt."""
 
     def __str__(self) -> str:
         if not self:
             return "no matches"
         return "\n\n".join(str(h) for h in self)
 
+    __repr__ = __str__
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's plain-text display
+        p.text(str(self))
+
     def _repr_html_(self) -> str:
         return _hits_html(self)
 
+    def as_dicts(self) -> list[dict]:
+        """Plain data (what ``coursekit lookup --json`` prints)."""
+        return [h.as_dict() for h in self]
+
+
+_HTML_COLUMNS = ("found", "session", "date (Beijing)", "teacher", "recording", "notebook § section",
+                 "assignment", "coursekit code")
+
 
 def _hits_html(hits) -> str:
+    e = html.escape
     if not hits:
         return "<p><i>no matches</i></p>"
-    out = ["<table>", "<tr><th>score</th><th>found</th><th>where</th></tr>"]
+    cell = "<td style='text-align:left; vertical-align:top'>{}</td>"
+    out = ["<table class='coursekit-lookup'>",
+           "<tr>" + "".join(f"<th style='text-align:left'>{e(c)}</th>" for c in _HTML_COLUMNS) + "</tr>"]
     for h in hits:
-        where = "<br>".join(
-            f"<b>{html.escape(label)}</b> {html.escape(text)}" for label, text in h.lines()
-        )
-        out.append(
-            f"<tr><td>{h.score:.2f}</td><td>{html.escape(h.title)}</td>"
-            f"<td style='text-align:left'>{where}</td></tr>"
-        )
+        s = h.session
+        found = f"<b>{e(h.title)}</b><br><small>{e(h.kind)} · score {h.score:.2f}"
+        if h.kind == "text":
+            found += f"<br>“{e(h.matched)}”"
+        elif h.matched and _normalize(h.matched) not in _normalize(h.title):
+            found += f" · matched “{e(h.matched)}”"
+        found += "</small>"
+        session = "" if s is None else f"{e(s.id)}<br>{e(s.title_zh)}<br><small>{e(s.title_en)}</small>"
+        when = "" if s is None else f"{s.date.isoformat()}<br>{s.start:%H:%M}–{s.end:%H:%M}"
+        teacher = e(s.teacher) if s is not None and s.teacher else ""
+        rec = h._recording_text() or ""
+        if h.recording_url:
+            at = f" at {h.chapter.time} {h.chapter.title}" if h.chapter else ""
+            rec = f"<a href='{e(h.recording_url, quote=True)}' target='_blank'>recording</a>{e(at)}"
+        else:
+            rec = e(rec)
+        nb = ""
+        if h.notebook:
+            nb = f"<code>{e(h.notebook)}</code>" + ("" if h.notebook_exists else " <i>(not written yet)</i>")
+            if h.section:
+                nb += f"<br>§ {e(h.section)}"
+        assignment = ""
+        if h.assignment:
+            assignment = f"<code>{e(h.assignment)}</code>"
+            if h.assignment_state not in (None, "released"):
+                assignment += f" <i>({e(h.assignment_state)})</i>"
+        code = "<br>".join(
+            f"<code>{e(f.path)}</code> " + ("✓" if f.exists else f"<i>({e(f.state_text())})</i>")
+            for f in h.functions)
+        out.append("<tr>" + "".join(cell.format(x) for x in
+                                    (found, session, when, teacher, rec, nb, assignment, code)) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -461,6 +621,68 @@ def load_glossary(path: str | os.PathLike | None = None) -> tuple[Concept, ...]:
 
 
 _HEADING_RE = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+_DEEP_HEADING_RE = re.compile(r"^#{4,6}\s+")
+# markdown markup that is not text: images, link targets, HTML tags, math and emphasis marks
+_MD_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_TAG_RE = re.compile(r"<[^>\n]{1,200}>")
+_TEX_COMMAND_RE = re.compile(r"\\([A-Za-z]+)")
+_MD_MARKS_RE = re.compile(r"[*$#>|~^{}]+|\\")
+
+
+def _plain(markdown: str) -> str:
+    """Markdown (with LaTeX) reduced to the words a reader sees: ``**Nernst**`` -> ``Nernst``."""
+    text = _MD_IMAGE_RE.sub(r"\1", markdown)
+    text = _MD_LINK_RE.sub(r"\1", text)
+    text = _MD_TAG_RE.sub(" ", text)
+    text = _TEX_COMMAND_RE.sub(r"\1", text)
+    text = _MD_MARKS_RE.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _read_notebook(path: Path, name: str) -> tuple[list[Heading], list[Passage]]:
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a readable notebook ({exc})") from None
+    headings, passages = [], []
+    section = None
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        if not isinstance(source, str):
+            continue
+        in_fence = False
+        paragraph: list[str] = []
+
+        def flush():
+            text = _plain(" ".join(paragraph))
+            if text:
+                passages.append(Passage(name, section, index, text))
+            paragraph.clear()
+
+        for line in source.splitlines():
+            if line.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+                flush()
+                continue
+            if in_fence:
+                continue
+            m = _HEADING_RE.match(line)
+            if m:
+                flush()
+                section = m.group(2).strip()
+                headings.append(Heading(name, len(m.group(1)), section, index))
+            elif not line.strip():
+                flush()
+            else:
+                paragraph.append(_DEEP_HEADING_RE.sub("", line))
+        flush()
+    return headings, passages
 
 
 def notebook_headings(path: str | os.PathLike, name: str | None = None) -> list[Heading]:
@@ -479,36 +701,35 @@ def notebook_headings(path: str | os.PathLike, name: str | None = None) -> list[
         If the file is not a notebook.
     """
     path = Path(path)
-    name = name or f"lectures/{path.name}"
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a readable notebook ({exc})") from None
-    out = []
-    for index, cell in enumerate(cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(source)
-        in_fence = False
-        for line in source.splitlines():
-            if line.lstrip().startswith(("```", "~~~")):
-                in_fence = not in_fence
-                continue
-            m = None if in_fence else _HEADING_RE.match(line)
-            if m:
-                out.append(Heading(name, len(m.group(1)), m.group(2).strip(), index))
-    return out
+    return _read_notebook(path, name or f"lectures/{path.name}")[0]
+
+
+def notebook_passages(path: str | os.PathLike, name: str | None = None) -> list[Passage]:
+    """The markdown text of a notebook, paragraph by paragraph, each with the section it is in.
+
+    Code cells, fenced code and headings are left out (headings are
+    :func:`notebook_headings`); markdown and LaTeX markup is removed.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a notebook.
+    """
+    path = Path(path)
+    return _read_notebook(path, name or f"lectures/{path.name}")[1]
+
+
+# ----------------------------------------------------------------------------- does the code exist?
 
 
 def function_exists(path: str) -> bool:
     """Whether the coursekit object ``path`` (``coursekit.neurons.LIF``) exists now.
 
-    Heavy modules are not imported: if the module is not loaded yet, its source
-    file is located under the package and parsed for a top-level definition,
-    import or ``__all__`` entry of the name.
+    Nothing is imported: a module that is loaded already is inspected without
+    triggering its lazy attributes (``import coursekit`` resolves models on first
+    use), and a module that is not loaded has its source file located under the
+    package and parsed for a top-level definition, import, ``__all__`` entry or
+    lazily exported name of the object.
     """
     return _function_exists(path, _PACKAGE_ROOT)
 
@@ -528,6 +749,7 @@ def _defined_names(source_file: Path, mtime: int) -> frozenset:
     except (OSError, SyntaxError, ValueError):
         return frozenset()
     names = set()
+    lazy = any(isinstance(n, ast.FunctionDef) and n.name == "__getattr__" for n in tree.body)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
@@ -537,9 +759,12 @@ def _defined_names(source_file: Path, mtime: int) -> frozenset:
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name):
                         names.add(n.id)
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            is_all = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+            # a module with __getattr__ exports the names listed in its top-level tables
+            # ({"LIF": "lif", ...}, ("analysis", ...)); an ordinary module exports __all__
+            if (is_all or lazy) and node.value is not None:
                 for n in ast.walk(node.value):
-                    if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
                         names.add(n.value)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
@@ -547,21 +772,36 @@ def _defined_names(source_file: Path, mtime: int) -> frozenset:
     return frozenset(names)
 
 
-def _function_exists(path: str, package_root: Path) -> bool:
-    parts = path.split(".")
-    for k in range(len(parts), 0, -1):  # the longest prefix that is a module
-        mod = sys.modules.get(".".join(parts[:k]))
-        if mod is not None:
-            obj = mod
-            for attr in parts[k:]:
-                if not hasattr(obj, attr):
-                    return False
-                obj = getattr(obj, attr)
-            return True
+def _source_has(parts, package_root: Path) -> bool | None:
+    """From the source files: does the object exist (None: ``parts`` is no module path)."""
+    for k in range(len(parts), 0, -1):  # the longest prefix that is a module file
         source = _module_file(parts[:k], package_root)
         if source is not None:
             return k == len(parts) or parts[k] in _defined_names(source, source.stat().st_mtime_ns)
-    return False
+    return None
+
+
+def _function_exists(path: str, package_root: Path) -> bool:
+    parts = path.split(".")
+    for k in range(len(parts), 0, -1):  # the longest prefix that is a loaded module
+        obj = sys.modules.get(".".join(parts[:k]))
+        if obj is not None:
+            break
+    else:
+        return bool(_source_has(parts, package_root))
+    for i in range(k, len(parts)):
+        attrs = getattr(obj, "__dict__", None)
+        if isinstance(attrs, dict) and parts[i] in attrs:
+            obj = attrs[parts[i]]
+        elif isinstance(obj, types.ModuleType):
+            # a submodule not imported yet, or a name the module resolves on first use
+            # (a module-level __getattr__): the source says, without importing anything
+            return bool(_source_has(parts, package_root))
+        elif hasattr(obj, parts[i]):  # e.g. a method a class inherits
+            obj = getattr(obj, parts[i])
+        else:
+            return False
+    return True
 
 
 # ----------------------------------------------------------------------------- the index
@@ -572,7 +812,7 @@ class _Entry:
     norm: str
     text: str
     weight: float
-    target: tuple  # ("concept", id) | ("session", id) | ("heading", notebook, index)
+    target: tuple  # ("concept", id) | ("session", id) | ("heading", index)
 
 
 @dataclass
@@ -583,8 +823,11 @@ class LookupIndex:
     concepts: tuple[Concept, ...]
     headings: tuple[Heading, ...]
     notebooks_present: frozenset
+    passages: tuple[Passage, ...] = ()
     entries: list[_Entry] = field(default_factory=list)
     _functions: dict = field(default_factory=dict)
+    _passage_norms: list = field(default_factory=list)
+    _vocabulary: dict = field(default_factory=dict)  # word -> indices of the passages that hold it
 
     def concept(self, cid: str) -> Concept:
         for c in self.concepts:
@@ -594,10 +837,13 @@ class LookupIndex:
 
     def function_refs(self, concept: Concept) -> tuple[FunctionRef, ...]:
         refs = []
+        planned = self.schedule.planned_modules()
         for p in concept.functions:
             if p not in self._functions:
-                self._functions[p] = function_exists(p)
-            refs.append(FunctionRef(p, self._functions[p]))
+                exists = function_exists(p)
+                module = None if exists else self.schedule.planned_module_of(p)
+                self._functions[p] = FunctionRef(p, exists, module, planned.get(module, ()))
+            refs.append(self._functions[p])
         return tuple(refs)
 
 
@@ -613,7 +859,9 @@ def build_index(schedule: Schedule | str | os.PathLike | None = None,
     glossary : path, optional
         Default: the glossary shipped with coursekit.
     lectures_dir : path, optional
-        Default: ``lectures/`` next to ``schedule.yaml``.
+        Default: ``lectures/`` next to ``schedule.yaml``.  Every ``*.ipynb`` in it
+        is indexed (JupyterLab's ``.ipynb_checkpoints/`` copies are not: they are
+        in a subdirectory).
 
     Raises
     ------
@@ -631,20 +879,23 @@ def build_index(schedule: Schedule | str | os.PathLike | None = None,
     if lectures_dir is None:
         lectures_dir = (schedule.root or Path.cwd()) / "lectures"
     lectures_dir = Path(lectures_dir)
-    headings, present = [], set()
+    headings, passages, present = [], [], set()
     for nb in sorted(lectures_dir.glob("*.ipynb")) if lectures_dir.is_dir() else []:
-        present.add(f"lectures/{nb.name}")
         try:
-            headings.extend(notebook_headings(nb))
+            hs, ps = _read_notebook(nb, f"lectures/{nb.name}")
         except ValueError as exc:  # one broken notebook must not break lookup
             warnings.warn(f"lookup skips {exc}", stacklevel=2)
+            continue
+        present.add(f"lectures/{nb.name}")
+        headings.extend(hs)
+        passages.extend(ps)
 
-    index = LookupIndex(schedule, concepts, tuple(headings), frozenset(present))
+    index = LookupIndex(schedule, concepts, tuple(headings), frozenset(present), tuple(passages))
     add = index.entries.append
     for c in concepts:
         add(_Entry(_normalize(c.id), c.id, 0.95, ("concept", c.id)))
-        add(_Entry(_normalize(c.en), c.en, 1.0, ("concept", c.id)))
-        add(_Entry(_normalize(c.zh), c.zh, 1.0, ("concept", c.id)))
+        add(_Entry(_normalize(c.en), c.en, WEIGHT_CONCEPT, ("concept", c.id)))
+        add(_Entry(_normalize(c.zh), c.zh, WEIGHT_CONCEPT, ("concept", c.id)))
         for syn in c.synonyms:
             add(_Entry(_normalize(syn), syn, 0.97, ("concept", c.id)))
     for s in schedule.sessions:
@@ -666,7 +917,12 @@ def build_index(schedule: Schedule | str | os.PathLike | None = None,
         for ch in s.recording.chapters:
             add(_Entry(_normalize(ch.title), ch.title, 0.9, target))
     for i, h in enumerate(index.headings):
-        add(_Entry(_normalize(h.text), h.text, 0.9, ("heading", h.notebook, i)))
+        add(_Entry(_normalize(_plain(h.text)), h.text, WEIGHT_HEADING, ("heading", i)))
+    for i, p in enumerate(index.passages):
+        norm = _normalize(p.text)
+        index._passage_norms.append(norm)
+        for word in set(_tokens(norm)):
+            index._vocabulary.setdefault(word, []).append(i)
     return index
 
 
@@ -676,8 +932,11 @@ def _source_key(schedule_path, glossary_path, lectures_dir):
             return (str(p), Path(p).stat().st_mtime_ns)
         except OSError:
             return (str(p), None)
+    root = Path(schedule_path).parent
     nbs = tuple(stamp(p) for p in sorted(Path(lectures_dir).glob("*.ipynb"))) if Path(lectures_dir).is_dir() else ()
-    return (stamp(schedule_path), stamp(glossary_path), str(lectures_dir), nbs)
+    # whether an assignment is released or a planned module written changes what a hit says
+    tree = tuple(stamp(root / d) for d in ("assignments", "solutions")) + (stamp(_PACKAGE_ROOT),)
+    return (stamp(schedule_path), stamp(glossary_path), str(lectures_dir), nbs, tree)
 
 
 _INDEX_CACHE: dict = {}
@@ -696,6 +955,68 @@ def _default_index(schedule, glossary, lectures_dir) -> LookupIndex:
         _INDEX_CACHE.clear()
         _INDEX_CACHE[key] = build_index(sched_path, gloss_path, lec)
     return _INDEX_CACHE[key]
+
+
+# ----------------------------------------------------------------------------- notebook text
+
+
+def _match_passages(index: LookupIndex, q: str) -> dict[int, tuple[float, bool]]:
+    """Passages that match the normalised query ``q``: index -> (quality, exact).
+
+    Exact: the query occurs as a phrase, or each of its words occurs (in any
+    order) without a typo.
+    """
+    cq = q.replace(" ", "")
+    cjk = any(_is_cjk(c) for c in cq)
+    if len(cq) < 2:
+        return {}
+    out: dict[int, tuple[float, bool]] = {}
+    words = _tokens(q)
+    # 1. the query as a phrase; a short Latin query only as a whole word
+    if not cjk and len(cq) <= 3:
+        for i in index._vocabulary.get(q, ()):
+            out[i] = (0.9, True)
+    else:
+        for i, norm in enumerate(index._passage_norms):
+            if q in norm or (cjk and cq in norm.replace(" ", "")):
+                out[i] = (0.9, True)
+    # 2. every word of the query, exactly or with a typo, anywhere in the paragraph
+    if not words or any(len(w) < 2 for w in words):
+        return out
+    per_word = []
+    for w in words:
+        found: dict[int, float] = {}
+        short = len(w) <= 3 and not any(_is_cjk(c) for c in w)  # "LIF" is not in "life"
+        for word, ids in index._vocabulary.items():
+            sim = float(w == word) if short else _token_similarity(w, word)
+            if sim >= 0.75:
+                for i in ids:
+                    if sim > found.get(i, 0.0):
+                        found[i] = sim
+        if not found:
+            return out
+        per_word.append(found)
+    total = sum(len(w) for w in words)
+    for i in set.intersection(*(set(f) for f in per_word)):
+        sc = 0.85 * sum(len(w) * f[i] for w, f in zip(words, per_word)) / total
+        if sc > out.get(i, (0.0, False))[0]:
+            out[i] = (sc, min(f[i] for f in per_word) >= 0.85)
+    return out
+
+
+def _excerpt(text: str, query: str, width: int = 110) -> str:
+    """A piece of ``text`` around the first place the query (or one of its words) occurs."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    pos = -1
+    for needle in (_normalize(query), *sorted(_tokens(_normalize(query)), key=len, reverse=True)):
+        pos = folded.find(needle)
+        if pos >= 0:
+            break
+    if len(text) <= width:
+        return text
+    start = max(0, min(pos - width // 3, len(text) - width)) if pos >= 0 else 0
+    piece = text[start:start + width].strip()
+    return ("…" if start > 0 else "") + piece + ("…" if start + width < len(text) else "")
 
 
 # ----------------------------------------------------------------------------- lookup
@@ -725,7 +1046,8 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
     Returns
     -------
     Hits
-        A list of :class:`Hit`, best first; empty if nothing matches.
+        A list of :class:`Hit`, best first; empty if nothing matches.  Jupyter
+        shows it as a table, ``print`` as text.
 
     Raises
     ------
@@ -742,16 +1064,24 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
 
     # best score per target: the whole query against each term ...
     best: dict[tuple, tuple[float, str]] = {}
+    exact_targets: set[tuple] = set()  # the query's own words occur there, no typo needed
     words = _tokens(q)
     per_word: dict[tuple, list[float]] = {}
+    per_word_raw: dict[tuple, list[float]] = {}
     for e in index.entries:
-        sc = _similarity(q, e.norm) * e.weight
+        raw = _similarity(q, e.norm)
+        sc = raw * e.weight
         if sc >= min_score and sc > best.get(e.target, (0.0, ""))[0]:
             best[e.target] = (sc, e.text)
+        if sc >= min_score and raw >= _EXACT:
+            exact_targets.add(e.target)
         if len(words) > 1:
             row = per_word.setdefault(e.target, [0.0] * len(words))
+            row_raw = per_word_raw.setdefault(e.target, [0.0] * len(words))
             for i, w in enumerate(words):
-                row[i] = max(row[i], _similarity(w, e.norm) * e.weight)
+                r = _similarity(w, e.norm)
+                row[i] = max(row[i], r * e.weight)
+                row_raw[i] = max(row_raw[i], r)
     # ... and, for several words, each word against any term of the target
     # ("Izhikevich bursting", "LIF 模型")
     total = sum(len(w) for w in words)
@@ -759,9 +1089,12 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
         sc = 0.93 * sum(len(w) * r for w, r in zip(words, row)) / total
         if sc >= min_score and sc > best.get(target, (0.0, ""))[0]:
             best[target] = (sc, query)
+        if sc >= min_score and min(per_word_raw[target]) >= _EXACT:
+            exact_targets.add(target)
 
     sched = index.schedule
     hits: dict[tuple, Hit] = {}
+    exact_hits: set[tuple] = set()
 
     def session_fields(s: Session, terms) -> dict:
         chapter = _best_chapter(s, terms)
@@ -771,7 +1104,7 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
             recording_url=s.recording.url_at(chapter) if chapter else s.recording.url,
             notebook=nb, notebook_exists=nb in index.notebooks_present if nb else False,
             section=_best_section(index, nb, terms) if nb else None,
-            assignment=s.assignment,
+            assignment=s.assignment, assignment_state=sched.assignment_state(s),
         )
 
     for target, (score, text) in best.items():
@@ -788,6 +1121,8 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
                 score * (1 - 0.02 * rank), "concept", c.title, text, concept=c.id, functions=funcs,
                 **session_fields(s, terms),
             )
+        if target in exact_targets:
+            exact_hits.update(k for k in hits if k[:2] == ("concept", c.id))
 
     covered = {}
     for h in hits.values():
@@ -802,30 +1137,49 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
         s = sched.session(target[1])
         hits[("session", s.id)] = Hit(score, "session", s.title, text, **session_fields(s, (query,)))
         covered[s.id] = max(covered.get(s.id, 0.0), score)
+        if target in exact_targets:
+            exact_hits.add(("session", s.id))
 
-    for target, (score, text) in best.items():
-        if target[0] != "heading":
-            continue
-        h = index.headings[target[2]]
-        owners = sched.sessions_for_notebook(h.notebook)
-        # a heading of a notebook already in the results only names its section
+    def notebook_hit(kind, notebook, section, score, matched, key, exact) -> None:
+        # a notebook that a better hit names already only gets its section named
         merged = False
-        for key, hit in list(hits.items()):
-            if hit.notebook == h.notebook:
+        for k, hit in list(hits.items()):
+            if hit.notebook == notebook and hit.score >= score and (k in exact_hits or not exact):
                 if hit.section is None:
-                    hits[key] = replace(hit, section=h.text)
+                    hits[k] = replace(hit, section=section)
                 merged = True
         if merged:
-            continue
+            return
+        if exact:
+            exact_hits.add(key)
+        owners = sched.sessions_for_notebook(notebook)
         fields = session_fields(owners[0], (query,)) if owners else dict(
-            notebook=h.notebook, notebook_exists=True)
-        fields["section"] = h.text
-        hits[("heading", h.notebook, target[2])] = Hit(score, "section", h.text, text, **fields)
+            notebook=notebook, notebook_exists=True)
+        fields["section"] = section
+        hits[key] = Hit(score, kind, section or notebook, matched, **fields)
 
-    # weak near-misses are noise next to a strong hit ("bump" vs "numpy")
+    for target, (score, text) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        if target[0] == "heading":
+            h = index.headings[target[1]]
+            notebook_hit("section", h.notebook, h.text, score, text, ("heading", h.notebook, target[1]),
+                         target in exact_targets)
+
+    # notebook text: the best paragraph of each notebook
+    per_notebook: dict[str, tuple[float, bool, Passage]] = {}
+    for i, (quality, exact) in _match_passages(index, q).items():
+        score = quality * WEIGHT_TEXT
+        p = index.passages[i]
+        if score >= min_score and (score, exact) > per_notebook.get(p.notebook, (0.0, False))[:2]:
+            per_notebook[p.notebook] = (score, exact, p)
+    for notebook, (score, exact, p) in sorted(per_notebook.items(), key=lambda kv: -kv[1][0]):
+        notebook_hit("text", notebook, p.section, score, _excerpt(p.text, query), ("text", notebook), exact)
+
+    # Where the query's own words occur, matches that need a typo are noise ("capacitor" is not
+    # "capacity"); otherwise weak near-misses are noise next to a strong hit ("bump" vs "numpy").
     top = max((h.score for h in hits.values()), default=0.0)
+    keep = exact_hits if exact_hits else {k for k, h in hits.items() if h.score >= 0.75 * top}
     ranked = sorted(
-        (h for h in hits.values() if h.score >= 0.75 * top),
+        (h for key, h in hits.items() if key in keep),
         key=lambda h: (-round(h.score, 6), h.session.start_at.timestamp() if h.session else float("inf"), h.title),
     )
     return Hits(ranked[:limit])
@@ -842,11 +1196,34 @@ def _best_of(candidates, terms, threshold):
 
 
 def _best_section(index: LookupIndex, notebook: str, terms) -> str | None:
-    cands = [(h.text, h.text) for h in index.headings if h.notebook == notebook]
+    """The section of ``notebook`` that the query (else the concept's names) is about.
+
+    A heading that matches comes first; failing that, the section whose
+    paragraphs contain the query most often (the first such section on a tie),
+    where a generic section (learning goals, exercises, references) counts only
+    if no other section mentions the query.
+    """
+    cands = [(h.text, _plain(h.text)) for h in index.headings if h.notebook == notebook]
     if not cands:
         return None
-    # the query first; failing that, the concept's names
-    return _best_of(cands, terms[:1], 0.6) or _best_of(cands, terms[1:], 0.75)
+    found = _best_of(cands, terms[:1], 0.6) or _best_of(cands, terms[1:], 0.75)
+    if found:
+        return found
+    nt = _normalize(terms[0])
+    if len(nt.replace(" ", "")) < (2 if any(_is_cjk(c) for c in nt) else 4):
+        return None
+    counts: dict[str, int] = {}
+    for p, norm in zip(index.passages, index._passage_norms):
+        if p.notebook == notebook and p.section and nt in norm:
+            counts[p.section] = counts.get(p.section, 0) + norm.count(nt)
+    specific = {k: v for k, v in counts.items() if not _GENERIC_SECTION_RE.search(_plain(k))}
+    counts = specific or counts
+    return max(counts, key=counts.get) if counts else None
+
+
+_GENERIC_SECTION_RE = re.compile(
+    r"^(learning (goals|objectives)|exercises?|references|further reading|more to try|summary|"
+    r"学习目标|练习|参考文献|小结)\b", re.IGNORECASE)
 
 
 def _best_chapter(s: Session, terms) -> Chapter | None:

@@ -26,6 +26,9 @@ import yaml
 __all__ = [
     "BEIJING",
     "KINDS",
+    "NOT_RELEASED",
+    "NOT_WRITTEN",
+    "RELEASED",
     "Chapter",
     "Recording",
     "Session",
@@ -63,10 +66,16 @@ _ASSIGNMENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _HHMM_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _HHMMSS_RE = re.compile(r"^(\d{2}):([0-5]\d):([0-5]\d)$")
 _NOTEBOOK_RE = re.compile(r"^lectures/[A-Za-z0-9_][A-Za-z0-9_.-]*\.ipynb$")
+_MODULE_RE = re.compile(r"^coursekit(\.[a-z_][a-z0-9_]*)+$")
+
+#: What ``Schedule.assignment_state`` says about a session's assignment.
+RELEASED = "released"
+NOT_RELEASED = "not released yet"
+NOT_WRITTEN = "not written yet"
 
 _SESSION_FIELDS = {
     "id", "date", "start", "end", "kind", "title", "teacher", "topics", "keywords",
-    "notebook", "assignment", "recording", "location", "notes",
+    "notebook", "assignment", "recording", "location", "notes", "planned_code",
 }
 _REQUIRED_FIELDS = ("id", "date", "start", "end", "kind", "title")
 
@@ -173,6 +182,7 @@ class Session:
     recording: Recording = field(default_factory=Recording)
     location: str | None = None
     notes: str | None = None
+    planned_code: tuple[str, ...] = ()
 
     @property
     def start_at(self) -> dt.datetime:
@@ -286,6 +296,46 @@ class Schedule:
             if p.start <= date <= p.end:
                 return p
         return None
+
+    # -- what exists of the plan ---------------------------------------------
+    def notebook_written(self, s: Session) -> bool | None:
+        """Whether the lecture notebook of ``s`` exists (None: the session has none)."""
+        if not s.notebook:
+            return None
+        return self.root is not None and (self.root / s.notebook).is_file()
+
+    def assignment_state(self, s: Session) -> str | None:
+        """:data:`RELEASED` (``assignments/<id>/`` holds a notebook), :data:`NOT_RELEASED`
+        (only ``solutions/<id>/`` does) or :data:`NOT_WRITTEN`; None if ``s`` sets no assignment."""
+        if not s.assignment:
+            return None
+        if self.root is not None:
+            if any((self.root / "assignments" / s.assignment).glob("*.ipynb")):
+                return RELEASED
+            if any((self.root / "solutions" / s.assignment).glob("*.ipynb")):
+                return NOT_RELEASED
+        return NOT_WRITTEN
+
+    def planned_modules(self) -> dict[str, tuple[str, ...]]:
+        """coursekit modules the schedule marks as not written yet -> the sessions that need them."""
+        out: dict[str, tuple[str, ...]] = {}
+        for s in self.sessions:
+            for module in s.planned_code:
+                out[module] = out.get(module, ()) + (s.id,)
+        return out
+
+    def planned_module_of(self, path: str) -> str | None:
+        """The planned module that ``path`` (a dotted coursekit name) is, or lies in; else None."""
+        for module in self.planned_modules():
+            if path == module or path.startswith(module + "."):
+                return module
+        return None
+
+    def first_lecture(self) -> Session | None:
+        """The first session whose lecture notebook exists (else the first that names one)."""
+        with_notebook = [s for s in self.sessions if s.notebook]
+        written = [s for s in with_notebook if self.notebook_written(s)]
+        return (written or with_notebook or [None])[0]
 
     def on_now(self, now: dt.datetime) -> list[Session]:
         """Sessions running at ``now`` (start <= now < end)."""
@@ -462,13 +512,20 @@ def _parse_session(raw, index, c_start, c_end, errors) -> Session | None:
     recording = _recording(raw.get("recording"), where, errors)
     location = _optional_str(raw.get("location"), where, "location", errors)
     notes = _optional_str(raw.get("notes"), where, "notes", errors)
+    planned = raw.get("planned_code") or []
+    if not isinstance(planned, list) or not all(isinstance(m, str) and _MODULE_RE.match(m) for m in planned):
+        errors.append(
+            f"{where} field 'planned_code': expected a list of coursekit modules that are not written yet "
+            f"(coursekit.name.name), got {planned!r}"
+        )
+        planned = []
     if len(errors) > n_before:
         return None
     return Session(
         id=sid, date=date, start=start, end=end, kind=kind, title_zh=title_zh, title_en=title_en,
         teacher=teacher, topics_zh=topics[0], topics_en=topics[1], keywords_zh=keywords[0],
         keywords_en=keywords[1], notebook=notebook, assignment=assignment, recording=recording,
-        location=location, notes=notes,
+        location=location, notes=notes, planned_code=tuple(planned),
     )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sys
 
-from .schedule import KINDS, Schedule, Session, load_schedule, parse_now
+from .schedule import KINDS, RELEASED, Schedule, Session, load_schedule, parse_now
 
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -26,7 +26,8 @@ def register(subparsers) -> None:
                     "session on now and the next one.",
     )
     p.add_argument("--date", metavar="YYYY-MM-DD", help="only this day")
-    p.add_argument("--today", action="store_true", help="only the day of --now (default: today)")
+    p.add_argument("--today", action="store_true",
+                   help="only the day of --now (default: today); before or after the course, say so")
     p.add_argument("--now", metavar="ISO", help="pretend it is this time (ISO 8601; no zone = Beijing time)")
     p.add_argument("--kind", choices=sorted(KINDS), action="append",
                    help="only sessions of this kind (repeatable)")
@@ -57,7 +58,7 @@ def run_schedule(args) -> int:
     if args.assignment:
         s = schedule.session_for_assignment(args.assignment)
         print(f"assignment {args.assignment!r} is set in:")
-        print(format_session(s))
+        print(format_session(s, schedule=schedule))
         return 0
     day = None
     if args.date:
@@ -67,20 +68,34 @@ def run_schedule(args) -> int:
             raise ValueError(f"--date: expected YYYY-MM-DD, got {args.date!r}") from None
     elif args.today:
         day = now.date()
+        if not (schedule.start <= day <= schedule.end):
+            print(outside_the_course(schedule, now))
+            return 0
     print(format_timetable(schedule, now, day=day, kinds=args.kind))
     return 0
 
 
-def format_session(s: Session, mark: str = "") -> str:
-    """One line: ``mark  10:00-12:00  lecture   title_zh / title_en — teacher  [id]``."""
-    who = f" — {s.teacher}" if s.teacher else ""
+def _material(s: Session, schedule: Schedule | None) -> list[str]:
+    """What the session hands out, and what of it is not written yet."""
     extra = []
     if s.notebook:
-        extra.append(s.notebook)
+        written = schedule.notebook_written(s) if schedule is not None else True
+        extra.append(s.notebook + ("" if written else " (not written yet)"))
     if s.assignment:
-        extra.append(f"assignment {s.assignment}")
+        state = schedule.assignment_state(s) if schedule is not None else RELEASED
+        extra.append(f"assignment {s.assignment}" + ("" if state == RELEASED else f" ({state})"))
+    if s.planned_code:
+        extra.append(f"code not written yet: {', '.join(s.planned_code)}")
     if s.location:
         extra.append(s.location)
+    return extra
+
+
+def format_session(s: Session, mark: str = "", schedule: Schedule | None = None) -> str:
+    """One line: ``mark  10:00-12:00  lecture   title_zh / title_en — teacher  [id]``, then
+    the notebook, assignment and location; with ``schedule``, each marked if not written yet."""
+    who = f" — {s.teacher}" if s.teacher else ""
+    extra = _material(s, schedule)
     tail = f"\n{'':32}{' · '.join(extra)}" if extra else ""
     return (f"{mark:<5}{s.start:%H:%M}-{s.end:%H:%M}  {s.kind_label:<13} "
             f"{s.title_zh} / {s.title_en}{who}  [{s.id}]{tail}")
@@ -91,9 +106,39 @@ def _day_header(schedule: Schedule, date: dt.date) -> str:
     return f"{_WEEKDAYS_EN[wd]} {date.isoformat()} ({_WEEKDAYS_ZH[wd]})"
 
 
+def _where_to_start(schedule: Schedule) -> str:
+    first = schedule.first_lecture()
+    lines = ["Where to start:"]
+    if first is not None:
+        lines.append(f"  the first lecture   python -m jupyter lab {first.notebook}   ({first.title_en})")
+    lines.append("  find a topic        coursekit lookup QUERY   (English or Chinese, e.g. coursekit lookup 泄漏)")
+    lines.append("  the timetable       coursekit schedule")
+    return "\n".join(lines)
+
+
+def outside_the_course(schedule: Schedule, now: dt.datetime) -> str:
+    """What ``schedule --today`` says before the course starts or after it has ended."""
+    first = schedule.sessions[0]
+    stamp = f"{now.astimezone(first.start_at.tzinfo):%Y-%m-%d %H:%M} Beijing time"
+    if now < first.start_at:
+        days = (first.date - now.astimezone(first.start_at.tzinfo).date()).days
+        when = "tomorrow" if days == 1 else f"in {days} days"
+        lines = [f"It is {stamp}: the course has not started yet.",
+                 f"It starts on {_day_header(schedule, first.date)} at {first.start:%H:%M} Beijing time ({when}) "
+                 f"with {first.title_zh} / {first.title_en} [{first.id}], and runs to {schedule.end}."]
+    else:
+        lines = [f"It is {stamp}: the course is over.",
+                 f"It ran from {schedule.start} to {schedule.end}; its notebooks and assignments stay "
+                 "available, and `coursekit schedule` still shows every session."]
+    lines.append(_where_to_start(schedule))
+    return "\n".join(lines)
+
+
 def format_timetable(schedule: Schedule, now: dt.datetime, day: dt.date | None = None,
                      kinds=None) -> str:
     """The timetable grouped by part and day, with NOW / NEXT marks and a summary line.
+
+    Notebooks, assignments and code that are not written yet are marked so.
 
     Raises
     ------
@@ -122,7 +167,7 @@ def format_timetable(schedule: Schedule, now: dt.datetime, day: dt.date | None =
             date = s.date
             lines.append(_day_header(schedule, s.date))
         mark = "NOW" if s.id in on_now else "NEXT" if s.id in next_ids else ""
-        lines.append("  " + format_session(s, mark))
+        lines.append("  " + format_session(s, mark, schedule))
     if not sessions:
         what = f"on {day}" if day else ""
         lines.append(f"no sessions {what}".rstrip() + ".")
@@ -144,7 +189,7 @@ def _summary(schedule: Schedule, now: dt.datetime, on_now, upcoming) -> str:
         when = f"{s0.start:%H:%M}" if s0.date == now.date() else f"{_day_header(schedule, s0.date)} {s0.start:%H:%M}"
         parts.append("Next: " + "; ".join(f"{s.title_zh} ({s.id})" for s in upcoming) + f" at {when}.")
     else:
-        parts.append("The course is over.")
+        parts.append("The course is over.\n" + _where_to_start(schedule))
     return " ".join(parts)
 
 
@@ -159,7 +204,7 @@ def run_lookup(args) -> int:
     query = " ".join(args.query)
     hits = lookup(query, limit=args.limit, schedule=args.file)
     if args.json:
-        print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps(hits.as_dicts(), ensure_ascii=False, indent=2))
     elif hits:
         print(hits)
     if not hits:
