@@ -1,16 +1,25 @@
-"""The ``hodgkin_huxley`` assignment through the grading pipeline.
+"""The ``hodgkin_huxley`` assignment (format v2) through the grading pipeline.
 
+* The notebook: section headings state the points of their cells and add up to
+  the total; the test cells are exactly what ``grading.py`` writes from its
+  cases; the written answers carry a rubric; the jail switches off coursekit's
+  own HH model, simulator and f-I tools.
 * ``coursekit course selftest hodgkin_huxley`` passes (solution full marks for
-  several students' seeds, released stub zero, regrading reproducible);
-* a simulated class -- correct, partly wrong in the ways students go wrong,
-  blank, adversarial -- gets exactly the scores the assignment intends, cell by
-  cell.  It runs in a scratch course directory; the repository's gradebook is
-  never touched.
-* the time to autograde one HH submission is printed (run with ``-s``).
+  several students' seeds, released stub zero, regrading reproducible, every
+  case labelled).
+* A simulated class -- correct, blank, each typical mistake, cheats -- graded in
+  one autograde run gets exactly the score per cell the rules intend: partial
+  credit per case, and each task graded with the solution's versions of the
+  functions it calls, so a mistake costs its own task only.  Each mistake
+  receives its diagnosis, and nothing else is diagnosed.  The scratch course
+  lives in tmp_path; the repository's gradebook is never touched.  The time of
+  one submission and of the class is printed (run with ``-s``).
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
+import re
 import shutil
 import time
 from pathlib import Path
@@ -33,45 +42,135 @@ POINTS = {  # autograded cells: the notebook's nbgrader points (checked below)
     "test_rates_visible": 2, "test_rates_hidden": 2, "test_gates_visible": 1, "test_gates_hidden": 2,
     "test_temperature_visible": 1, "test_temperature_hidden": 1, "test_step_visible": 2,
     "test_step_hidden": 3, "test_detect_visible": 1, "test_detect_hidden": 1,
-    "test_simulate_visible": 2, "test_spike_times_hidden": 2, "test_fi_visible": 2, "test_fi_hidden": 3,
+    "test_simulate_visible": 2, "test_simulate_hidden": 2, "test_fi_visible": 2, "test_fi_hidden": 3,
     "test_rheobase": 2, "test_rheobase_warm": 2,
 }
+MANUAL_POINTS = {"explain_class2": 3, "explain_temperature": 2}
 VISIBLE_FUNCTION_CELLS = ["test_rates_visible", "test_gates_visible", "test_temperature_visible",
                           "test_step_visible", "test_detect_visible", "test_simulate_visible", "test_fi_visible"]
 
 
-def _failing(*cells):
-    """Expected cell scores: full points except the listed cells, which score 0."""
-    return {g: 0 if g in cells else p for g, p in POINTS.items()}
+def _grading_module():
+    spec = importlib.util.spec_from_file_location("_hh_grading_for_tests", SOURCE_DIR / "grading.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GRADING = _grading_module()
+
+
+# ---------------------------------------------------------------------------- the notebook
+
+def _gid(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _source_nb():
+    return nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4)
+
+
+def test_headings_state_the_points_of_their_cells():
+    """Every '## N. ... (P points)' heading: P = the nbgrader points of the cells below it; they sum to the total."""
+    nb = _source_nb()
+    sections, current = [], None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.match(r"##\s+(\d+)\..*\((\d+) points?\)", cell.source.splitlines()[0] if cell.source else "")
+            if m:
+                current = [int(m.group(1)), int(m.group(2)), 0.0]
+                sections.append(current)
+        points = cell.metadata.get("nbgrader", {}).get("points", 0) or 0
+        if points:
+            assert current is not None, f"{_gid(cell)} has points before the first section heading"
+            current[2] += points
+    assert [s[0] for s in sections] == list(range(1, 8))
+    assert [(n, stated) for n, stated, _ in sections] == [(n, got) for n, _, got in sections]
+    total = sum(POINTS.values()) + sum(MANUAL_POINTS.values())
+    assert sum(s[1] for s in sections) == total == 34
+    intro = nb.cells[0].source
+    # the intro's core/challenge split is the headings' split
+    assert "tasks 1–6 (30 points)" in intro and "task 7 (4 points)" in intro
+    assert sum(s[1] for s in sections[:6]) == 30 and sections[6][1] == 4
+
+
+def test_notebook_points_manual_answers_and_rubrics():
+    nb = _source_nb()
+    auto = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if pipeline.is_test_cell(c)}
+    assert auto == POINTS
+    assert set(auto) == set(load_spec(SOURCE_DIR).cells)
+    manual = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if c.cell_type == "markdown"
+              and c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution")}
+    assert manual == MANUAL_POINTS
+    for cell in nb.cells:
+        if _gid(cell) in MANUAL_POINTS:   # an itemised rubric: one numbered item per point
+            rubric = cell.source.split("Rubric")[1]
+            assert len(re.findall(r"^\d\. ", rubric, flags=re.M)) == MANUAL_POINTS[_gid(cell)]
+    hidden = [_gid(c) for c in nb.cells if pipeline.HIDDEN_BEGIN in c.source]
+    assert sorted(hidden) == sorted(g for g in POINTS if g.endswith("_hidden") or g.startswith("test_rheobase"))
+
+
+def test_test_cells_are_written_from_the_grading_spec():
+    """The expected values students see (and the solution's hidden self-test) come from grading.py's cases."""
+    want = GRADING.notebook_test_cells()
+    got = {_gid(c): c.source for c in _source_nb().cells if _gid(c) in want}
+    stale = sorted(g for g in want if got.get(g) != want[g])
+    assert not stale, f"test cells differ from grading.py (run python solutions/{ASSIGNMENT}/grading.py): {stale}"
+
+
+def test_every_case_is_labelled_and_the_onset_rate_is_the_protocols():
+    for gid, cell in GRADING.CHECKS.items():
+        assert cell.title.startswith("Task "), gid
+        for check in cell.checks:
+            for case in check.resolve_cases(np.random.default_rng(1)):
+                assert case.label and len(case.label) < 100, (gid, check.name)
+    # "jumps to about 49 Hz": the rate of firing_rates' default protocol just above its rheobase
+    r = GRADING.rheobase_at(6.3)
+    onset = GRADING.reference_firing_rates([r + 1e-3])[0]
+    assert 48.0 < onset < 49.5
+    texts = {_gid(c): c.source for c in _source_nb().cells}
+    assert f"{onset:.1f} Hz" in texts["fi_plot_text"] and "about 49 Hz" in texts["explain_class2"]
+
+
+def test_forbidden_modules_cover_every_way_to_delegate():
+    forbidden = set(load_spec(SOURCE_DIR).forbidden_modules)
+    assert {"coursekit.neurons.hodgkin_huxley", "coursekit.simulation", "coursekit.solvers",
+            "coursekit.analysis"} <= forbidden
+    # the notebook's own setup cell needs none of them
+    setup = next(c.source for c in _source_nb().cells if _gid(c) == "setup")
+    imported = {n.module for n in ast.walk(ast.parse(setup)) if isinstance(n, ast.ImportFrom)}
+    assert not any(m.startswith(f) for m in imported for f in forbidden)
+
+
+@pytest.mark.timeout(300)
+def test_selftest_passes(capsys):
+    t0 = time.monotonic()
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    out = capsys.readouterr().out
+    elapsed = time.monotonic() - t0
+    assert rc == 0, out
+    assert f"selftest {ASSIGNMENT}: ok" in out
+    with capsys.disabled():
+        print(f"\n[hodgkin_huxley] selftest (release, solution run in the jail, 2 seeds + stub, regrade): "
+              f"{elapsed:.1f} s")
 
 
 # ---------------------------------------------------------------------------- the students' answers
+# Each mistake replaces one top-level function of an answer cell of the solution (see _mutate).
 
-NO_PHI_GATES = '''
-def steady_state(V):
-    am, bm, ah, bh, an, bn = (f(V) for f in (alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n))
-    return am / (am + bm), ah / (ah + bh), an / (an + bn)
-
-
+NO_PHI_TIME_CONSTANTS = '''
 def time_constants(V, phi=1.0):
     """Forgets phi: time constants of 6.3 C at every temperature."""
     am, bm, ah, bh, an, bn = (f(V) for f in (alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n))
     return 1.0 / (am + bm), 1.0 / (ah + bh), 1.0 / (an + bn)
 '''
 
-NAIVE_RATES = '''
+NAIVE_ALPHAS = '''
 def alpha_m(V):
     return 0.1 * (V + 40.0) / (1.0 - np.exp(-(V + 40.0) / 10.0))   # 0/0 at -40 mV
-def beta_m(V):
-    return 4.0 * np.exp(-(V + 65.0) / 18.0)
-def alpha_h(V):
-    return 0.07 * np.exp(-(V + 65.0) / 20.0)
-def beta_h(V):
-    return 1.0 / (1.0 + np.exp(-(V + 35.0) / 10.0))
+''', '''
 def alpha_n(V):
     return 0.01 * (V + 55.0) / (1.0 - np.exp(-(V + 55.0) / 10.0))  # 0/0 at -55 mV
-def beta_n(V):
-    return 0.125 * np.exp(-(V + 65.0) / 80.0)
 '''
 
 FORWARD_EULER_STEP = '''
@@ -84,6 +183,85 @@ def exp_euler_step(V, m, h, n, I, dt, phi=1.0):
     return V + dt * dV, m + dt * dm, h + dt * dh, n + dt * dn
 '''
 
+GAUSS_SEIDEL_STEP = '''
+def exp_euler_step(V, m, h, n, I, dt, phi=1.0):
+    """Exponential Euler, but V is updated from the gates *after* the step."""
+    m_inf, h_inf, n_inf = steady_state(V)
+    tau_m, tau_h, tau_n = time_constants(V, phi)
+    m = m_inf + (m - m_inf) * np.exp(-dt / tau_m)
+    h = h_inf + (h - h_inf) * np.exp(-dt / tau_h)
+    n = n_inf + (n - n_inf) * np.exp(-dt / tau_n)
+    g_na, g_k = g_Na * m**3 * h, g_K * n**4
+    g = g_na + g_k + g_L
+    V_inf = (g_na * E_Na + g_k * E_K + g_L * E_L + I) / g
+    return V_inf + (V - V_inf) * np.exp(-dt * g / C), m, h, n
+'''
+
+NO_INTERPOLATION_DETECT = '''
+def detect_spikes(t, V, threshold=0.0):
+    """The sample after each crossing, not interpolated."""
+    t, V = np.asarray(t, dtype=float), np.asarray(V, dtype=float)
+    k = np.flatnonzero((V[:-1] < threshold) & (V[1:] >= threshold))
+    return t[k + 1]
+'''
+
+START_ABOVE_DETECT = '''
+def detect_spikes(t, V, threshold=0.0):
+    """Onsets of 'above threshold', so a trace that starts above it spikes at t[0]."""
+    t, V = np.asarray(t, dtype=float), np.asarray(V, dtype=float)
+    above = V >= threshold
+    onsets = np.flatnonzero(above & ~np.concatenate([[False], above[:-1]]))
+    out = []
+    for i in onsets:
+        if i == 0:
+            out.append(t[0])
+        else:
+            out.append(t[i - 1] + (t[i] - t[i - 1]) * (threshold - V[i - 1]) / (V[i] - V[i - 1]))
+    return np.array(out)
+'''
+
+RATE_PER_WINDOW = '''
+def firing_rates(I_values, T=6.3, duration=150.0, transient=30.0, dt=0.05):
+    """Spikes per second of the analysis window, not (k - 1) / (t_k - t_1)."""
+    I_values = np.atleast_1d(np.asarray(I_values, dtype=float))
+    t, V = simulate_hh(I_values, T, duration, dt)
+    rates = np.zeros(I_values.size)
+    for j in range(I_values.size):
+        s = detect_spikes(t, V[:, j])
+        s = s[s >= transient]
+        if s.size >= 3 and duration - s[-1] <= 2.0 * np.diff(s).max():
+            rates[j] = 1000.0 * s.size / (duration - transient)
+    return rates
+'''
+
+RHEOBASE_WITHOUT_T = '''
+def find_rheobase(T, I_low=2.0, I_high=20.0):
+    """Forgets to pass T on: the rheobase at 6.3 C whatever T is."""
+    for _ in range(3):
+        grid = np.linspace(I_low, I_high, 41)
+        fires = firing_rates(grid) > 0
+        k = int(np.argmax(fires))
+        I_low, I_high = grid[max(k - 1, 0)], grid[k]
+        if I_high - I_low <= 0.05:
+            break
+    return float(I_high)
+'''
+
+DELEGATED_RATES = '''
+from coursekit.neurons.hodgkin_huxley import alpha_m as _am, beta_m as _bm, alpha_h as _ah
+from coursekit.neurons.hodgkin_huxley import beta_h as _bh, alpha_n as _an, beta_n as _bn
+alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n = (np.vectorize(f) for f in (_am, _bm, _ah, _bh, _an, _bn))
+'''
+
+DELEGATED_SIMULATION = '''
+def simulate_hh(I, T=6.3, duration=30.0, dt=0.025):
+    """Delegated to coursekit's own simulator."""
+    import coursekit as ck
+    res = ck.simulate(ck.neurons.HodgkinHuxley(T=T), duration, dt=dt, I=I, method="exponential_euler",
+                      y0=[-65.0, *steady_state(-65.0)])
+    return res.t, res.V
+'''
+
 PATCHER = '''
 import numpy
 import coursekit.course.grading.checks as _checks
@@ -92,12 +270,13 @@ numpy.allclose = lambda *a, **k: True
 numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), dtype=bool)
 numpy.testing.assert_allclose = lambda *a, **k: None
 _spec.compare_numbers = lambda *a, **k: (True, "ok")
-_checks.compare_numbers = lambda *a, **k: (True, "ok")
+_spec.classify = lambda *a, **k: _spec.Verdict(True, "ok", "ok")
+_checks.classify = _spec.classify
 check_function = lambda *a, **k: print("all cases pass")
-check_value = lambda *a, **k: print("ok")
+check_value = check_true = lambda *a, **k: print("ok")
 for _name in ["alpha_m", "beta_m", "alpha_h", "beta_h", "alpha_n", "beta_n", "steady_state",
               "time_constants", "temperature_factor", "exp_euler_step", "detect_spikes", "simulate_hh",
-              "spike_times", "firing_rates"]:
+              "spike_times", "firing_rates", "find_rheobase"]:
     globals()[_name] = lambda *a, **k: 0.0
 I_rheobase = I_rheobase_warm = 0.0
 '''
@@ -134,25 +313,23 @@ for _name in ["alpha_m", "beta_m", "alpha_h", "beta_h", "alpha_n", "beta_n", "st
     globals()[_name] = _cheat
 temperature_factor = lambda *a, **k: Anything(1.0)
 spike_times = lambda *a, **k: Liar()
+find_rheobase = lambda *a, **k: Anything(0.0)
 I_rheobase = Anything(0.0)
 I_rheobase_warm = Liar()
 '''
 
 
-def _grading_module():
-    spec = importlib.util.spec_from_file_location("_hh_grading_for_tests", SOURCE_DIR / "grading.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def hardcoded_answers() -> str:
-    """A student who copied every visible expected value: a lookup table keyed by the visible inputs."""
-    g = _grading_module()
+    """A student who copied every expected value the visible test cells show: a lookup table.
+
+    The visible simulate_hh check shows only every 200th sample of the trace, so
+    the table cannot answer it; everything else visible it answers exactly.
+    """
     table: dict[str, list] = {}
     for gid in VISIBLE_FUNCTION_CELLS:
-        entry = g.CHECKS[gid]
-        for check in getattr(entry, "checks", [entry]):
+        for check in GRADING.CHECKS[gid].checks:
+            if check.name == "simulate_hh":
+                continue
             for case in check.resolve_cases(np.random.default_rng(0)):
                 key = repr([np.round(np.asarray(v, dtype=float), 6).tolist() for v in case.kwargs.values()])
                 value = np.asarray(check.expected(case), dtype=float).tolist()
@@ -171,17 +348,13 @@ def hardcoded_answers() -> str:
 
 # ---------------------------------------------------------------------------- notebooks
 
-def _gid(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
 def _release_nb(course: CourseLayout):
     return nbformat.read(course.release_dir(ASSIGNMENT) / NOTEBOOK, as_version=4)
 
 
 def _solved(course: CourseLayout, written=True):
     """The release with every answer cell written as in the solution (markers and all)."""
-    source = {_gid(c): c.source for c in nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4).cells}
+    source = {_gid(c): c.source for c in _source_nb().cells}
     nb = _release_nb(course)
     for cell in nb.cells:
         m = cell.metadata.get("nbgrader", {})
@@ -189,6 +362,23 @@ def _solved(course: CourseLayout, written=True):
             cell.source = source[_gid(cell)]
         elif m.get("solution") and written:
             cell.source = "Because the resting state loses stability in a subcritical Hopf bifurcation ..."
+    return nb
+
+
+def _replace_defs(source: str, *new_defs: str) -> str:
+    """``source`` with each top-level ``def`` that a new definition names replaced by it."""
+    for new in new_defs:
+        name = ast.parse(new).body[0].name
+        lines = source.splitlines()
+        node = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == name)
+        lines[node.lineno - 1:node.end_lineno] = new.strip("\n").splitlines()
+        source = "\n".join(lines)
+    return source
+
+
+def _mutate(nb, grade_id, *new_defs):
+    cell = next(c for c in nb.cells if _gid(c) == grade_id)
+    cell.source = _replace_defs(cell.source, *new_defs)
     return nb
 
 
@@ -216,67 +406,112 @@ def course(tmp_path_factory):
     return layout
 
 
-def test_notebook_points_and_manual_answers(course):
-    nb = _release_nb(course)
-    auto = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if pipeline.is_test_cell(c)}
-    assert auto == POINTS
-    assert set(auto) == set(load_spec(SOURCE_DIR).cells)
-    manual = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
-              and c.metadata["nbgrader"].get("solution")]
-    assert [_gid(c) for c in manual] == ["explain_class2", "explain_temperature"]
-    source = nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4)
-    hidden = [_gid(c) for c in source.cells if pipeline.HIDDEN_BEGIN in c.source]
-    assert sorted(hidden) == sorted(g for g in POINTS if g.endswith("_hidden"))
-
-
-@pytest.mark.timeout(300)
-def test_selftest_passes(capsys):
-    t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
-    out = capsys.readouterr().out
-    elapsed = time.monotonic() - t0
-    assert rc == 0, out
-    assert f"selftest {ASSIGNMENT}: ok" in out
-    with capsys.disabled():
-        print(f"\n[hodgkin_huxley] selftest (release, solution run, 2 seeds + stub, regrade): {elapsed:.1f} s")
-
-
 def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    solved = lambda: _solved(course)  # noqa: E731
+    delegator = _with(solved(), rates_answer=DELEGATED_RATES)
     return {
-        "correct": _solved(course),
-        "no_phi": _with(_solved(course), gates_answer=NO_PHI_GATES),
-        "naive_rates": _with(_solved(course), rates_answer=NAIVE_RATES),
-        "forward_euler": _with(_solved(course), step_answer=FORWARD_EULER_STEP),
+        "correct": solved(),
         "blank": _release_nb(course),
+        "no_phi": _mutate(solved(), "gates_answer", NO_PHI_TIME_CONSTANTS),
+        "naive_rates": _mutate(solved(), "rates_answer", *NAIVE_ALPHAS),
+        "forward_euler": _mutate(solved(), "step_answer", FORWARD_EULER_STEP),
+        "gauss_seidel": _mutate(solved(), "step_answer", GAUSS_SEIDEL_STEP),
+        "no_interpolation": _mutate(solved(), "spikes_answer", NO_INTERPOLATION_DETECT),
+        "start_above": _mutate(solved(), "spikes_answer", START_ABOVE_DETECT),
+        "rate_per_window": _mutate(solved(), "fi_answer", RATE_PER_WINDOW),
+        "rheobase_without_T": _mutate(solved(), "rheobase_answer", RHEOBASE_WITHOUT_T),
         "hardcoder": _after(_release_nb(course), "warm_answer", hardcoded_answers()),
+        "delegator": _mutate(delegator, "spikes_answer", DELEGATED_SIMULATION),
         "patcher": _after(_release_nb(course), "warm_answer", PATCHER),
         "eq_cheat": _after(_release_nb(course), "warm_answer", EQ_CHEAT),
     }
 
 
+def _scores(**partial):
+    """Expected cell scores: full points except the cells given (as fractions of the cell's points)."""
+    return {g: round(POINTS[g] * partial.get(g, 1.0), 6) for g in POINTS}
+
+
+# The fractions are passed case weight over the cell's total weight (see the cases in grading.py).
 EXPECTED = {
-    "correct": _failing(),
-    # phi forgotten: right wherever T = 6.3 C (phi = 1), wrong at every other temperature
-    "no_phi": _failing("test_gates_visible", "test_gates_hidden", "test_step_visible", "test_step_hidden",
-                       "test_spike_times_hidden", "test_fi_hidden", "test_rheobase_warm"),
-    # the textbook formula: NaN exactly at -40 / -55 mV; simulations never land there
-    "naive_rates": _failing("test_rates_visible", "test_rates_hidden", "test_gates_visible",
-                            "test_gates_hidden", "test_step_hidden"),
-    # forward Euler: every number downstream of the step is off (rheobase included)
-    "forward_euler": _failing("test_step_visible", "test_step_hidden", "test_simulate_visible",
-                              "test_spike_times_hidden", "test_fi_visible", "test_fi_hidden",
-                              "test_rheobase", "test_rheobase_warm"),
+    "correct": _scores(),
     "blank": {g: 0 for g in POINTS},
-    # copied visible answers: visible function cells pass, every hidden one fails
-    "hardcoder": {g: (POINTS[g] if g in VISIBLE_FUNCTION_CELLS else 0) for g in POINTS},
+    # time constants without phi: only task 2 loses (the step, simulation, ... get the solution's)
+    # visible: phi = 3 fails, 2 of 3 cases pass; hidden: random phi (w2) and the single number (w1) of 7 fail
+    "no_phi": _scores(test_gates_visible=2 / 3, test_gates_hidden=4 / 7),
+    # the textbook formula: NaN exactly at -40 / -55 mV (weight 2 each); task 1 only
+    # visible: 6 of 10 (the two 0/0 cases weigh 2); hidden: 16 of 20
+    "naive_rates": _scores(test_rates_visible=6 / 10, test_rates_hidden=16 / 20),
+    # forward Euler: the step's points only (the rest state, where it agrees, passes) -- not 18 any more
+    "forward_euler": _scores(test_step_visible=1 / 3, test_step_hidden=0),
+    "gauss_seidel": _scores(test_step_visible=1 / 3, test_step_hidden=0),
+    # no interpolation: passes only the sample exactly at the threshold and the trace without crossing
+    "no_interpolation": _scores(test_detect_visible=0, test_detect_hidden=2 / 5),
+    "start_above": _scores(test_detect_visible=1 / 2, test_detect_hidden=4 / 5),
+    # k / window: right only where the neuron is silent (1 of 4 visible weight, 1 of 5 hidden)
+    "rate_per_window": _scores(test_fi_visible=1 / 4, test_fi_hidden=1 / 5),
+    # the 6.3 C rheobase at every temperature: task 6 is right, task 7's auto part is not
+    "rheobase_without_T": _scores(test_rheobase_warm=0),
+    # copied visible answers: visible cells pass (but the trace, shown only every 5 ms), hidden fail
+    "hardcoder": {g: (round(POINTS[g] / 3, 6) if g == "test_simulate_visible"
+                      else POINTS[g] if g in VISIBLE_FUNCTION_CELLS else 0) for g in POINTS},
+    # coursekit's HH rates and simulator are absent in the jail: those tasks score 0, everything
+    # graded with the solution's rates / simulate_hh passes (spike_times weighs 1 of 3 and 2 of 8)
+    "delegator": _scores(test_rates_visible=0, test_rates_hidden=0, test_simulate_visible=1 / 3,
+                         test_simulate_hidden=2 / 8),
     "patcher": {g: 0 for g in POINTS},
     "eq_cheat": {g: 0 for g in POINTS},
 }
 
+# grade_id -> the labels of the Mistakes the feedback names (each with its message); nothing else
+EXPECTED_DIAGNOSES = {
+    "no_phi": {"test_gates_visible": {"phi forgotten (time constants)"},
+               "test_gates_hidden": {"phi forgotten (time constants)"}},
+    "naive_rates": {g: {"0/0 not handled (alpha_m)", "0/0 not handled (alpha_n)"}
+                    for g in ("test_rates_visible", "test_rates_hidden")},
+    "forward_euler": {g: {"forward Euler"} for g in ("test_step_visible", "test_step_hidden")},
+    "gauss_seidel": {g: {"V from the new gates"} for g in ("test_step_visible", "test_step_hidden")},
+    "no_interpolation": {g: {"no interpolation (t_k+1)"} for g in ("test_detect_visible", "test_detect_hidden")},
+    "start_above": {g: {"counts a trace that starts above threshold"}
+                    for g in ("test_detect_visible", "test_detect_hidden")},
+    "rate_per_window": {g: {"rate = k / window"} for g in ("test_fi_visible", "test_fi_hidden")},
+    "rheobase_without_T": {"test_rheobase_warm": {"rheobase at the wrong temperature"}},
+}
 
-@pytest.mark.timeout(400)
-def test_simulated_class_gets_expected_scores(course, capsys):
-    for student, nb in _class(course).items():
+
+def _diagnoses(grade) -> dict[str, set[str]]:
+    out = {}
+    for nb in grade.notebooks:
+        for gid, cell in nb.cells.items():
+            found = {c.mistake for c in cell.cases if c.mistake}
+            if found:
+                out[gid] = found
+    return out
+
+
+def _mistake_messages() -> dict[str, str]:
+    out = {}
+    for cell in GRADING.CHECKS.values():
+        for check in cell.checks:
+            out.update({m.label: m.message for m in check.mistakes})
+    return out
+
+
+def _feedback(grade) -> str:
+    """Everything the autograded notebook shows the student: the outputs of every cell."""
+    nb = grade.notebooks[0].autograded
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", "") or f"{out.get('ename', '')}: {out.get('evalue', '')}")
+    return "\n".join(parts)
+
+
+@pytest.mark.timeout(600)
+def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
+    students = _class(course)
+    assert set(students) == set(EXPECTED)
+    for student, nb in students.items():
         d = course.submitted_dir(student, ASSIGNMENT)
         d.mkdir(parents=True)
         nbformat.write(nb, d / NOTEBOOK)
@@ -290,23 +525,42 @@ def test_simulated_class_gets_expected_scores(course, capsys):
     assert one.score == sum(POINTS.values()), one.problems
 
     report = pipeline.autograde(course, ASSIGNMENT, jobs=2)
-    got = {g.student: {gid: c.score for nb in g.notebooks for gid, c in nb.cells.items()} for g in report.students}
-    lines = [f"{s:14s} {sum(got[s].values()):4.0f} / {sum(POINTS.values())}" for s in EXPECTED]
+    grades = {g.student: g for g in report.students}
+    got = {s: {gid: c.score for nb in g.notebooks for gid, c in nb.cells.items()} for s, g in grades.items()}
     with capsys.disabled():
         print(f"\n[hodgkin_huxley] autograding one submission: {one_s:.1f} s "
               f"(sandbox {one.notebooks[0].sandbox.elapsed_s:.1f} s); class of {len(report.students)} "
               f"with 2 jobs: {report.elapsed_s:.1f} s")
-        print("\n".join("  " + line for line in lines))
+        for s in EXPECTED:
+            print(f"  {s:20s} {sum(got[s].values()):7.3f} / {sum(POINTS.values())}")
+    wrong = {}
     for student, expected in EXPECTED.items():
         diff = {gid: (got[student].get(gid), want) for gid, want in expected.items()
-                if got[student].get(gid) != want}
-        grade = next(g for g in report.students if g.student == student)
-        why = {gid: c.messages[:2] for nb in grade.notebooks for gid, c in nb.cells.items() if gid in diff}
-        assert not diff, f"{student}: (got, expected) per cell {diff}; messages {why}"
+                if got[student].get(gid) != pytest.approx(want, abs=1e-6)}
+        why = {gid: c.messages[:3] for nb in grades[student].notebooks for gid, c in nb.cells.items() if gid in diff}
+        if diff:
+            wrong[student] = f"(got, expected) per cell {diff}; messages {why}"
+    assert not wrong, "\n".join(f"{s}: {w}" for s, w in wrong.items())
 
-    # the problems an instructor sees: none for honest work; hidden inputs never in the messages
-    correct = next(g for g in report.students if g.student == "correct")
+    # each mistake is diagnosed where it was made, with its message in the feedback, and nowhere else
+    messages = _mistake_messages()
+    for student in EXPECTED:
+        want = EXPECTED_DIAGNOSES.get(student, {})
+        assert _diagnoses(grades[student]) == want, student
+        feedback = _feedback(grades[student])
+        for labels in want.values():
+            for label in labels:
+                assert messages[label] in feedback, (student, label)
+
+    # honest work needs no attention, and its cells all ran in the jail (the setup cell included)
+    correct = grades["correct"]
     assert not correct.problems
-    hard = next(g for g in report.students if g.student == "hardcoder")
-    hidden_msgs = [m for nb in hard.notebooks for gid, c in nb.cells.items() if c.hidden for m in c.messages]
+    assert all(c["ok"] for c in correct.notebooks[0].sandbox.cells)
+    # delegation fails with a clear ImportError the student can read
+    feedback = _feedback(grades["delegator"])
+    assert "coursekit.neurons.hodgkin_huxley is not available in this assignment" in feedback
+    assert "coursekit.simulation is not available in this assignment" in feedback
+    # hidden cases are named by their labels, never with their inputs or expected values
+    hidden_msgs = [m for nb in grades["hardcoder"].notebooks for c in nb.cells.values() if c.hidden
+                   for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs
