@@ -47,7 +47,7 @@ import numpy as np
 from .layout import CourseLayout
 from .protocol import clean_text
 from .sandbox import (Call, IsolationError, Limits, SandboxResult, Task, plan_protections, run_sandboxed)
-from .spec import CATEGORY_TEXT, AnswerCheck, AssignmentSpec, Case, CellSpec, load_spec, seed_for
+from .spec import CATEGORY_TEXT, AnswerCheck, AssignmentSpec, Case, CellSpec, _short, load_spec, seed_for
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 
@@ -90,7 +90,7 @@ class CaseResult:
             if self.detail and not hidden:
                 text += f" ({self.detail})"
             if self.diagnosis:
-                text += f". {self.diagnosis}"
+                text += f". {self.diagnosis[:1].upper()}{self.diagnosis[1:]}"
         return text
 
 
@@ -396,9 +396,15 @@ def _case_result(p: PlannedCase, answer: dict, expected: tuple, hidden: bool, po
                           f"could not be compared ({type(exc).__name__})")
     if verdict.ok:
         return CaseResult(check.name, label, weight, True, "ok")
-    detail = verdict.detail if not hidden else ""
-    if detail and "got" in detail:  # never echo the student's own answer back
-        detail = detail.split(", got")[0].split(" (got")[0]
+    # visible cases: say what was expected, never echo the student's own answer back
+    detail = ""
+    if not hidden:
+        if verdict.category == "shape":
+            detail = f"expected shape {np.shape(expected[1])}"
+        elif verdict.category in ("value", "nan") and check.compare is None:
+            detail = f"expected {_short(expected[1])}"
+        elif check.compare is not None:
+            detail = clean_text(verdict.detail, 200)
     mistake = check.diagnose(got, case)
     return CaseResult(check.name, label, weight, False, verdict.category, detail,
                       mistake.message if mistake else "", mistake.label if mistake else "")

@@ -215,6 +215,8 @@ class AnswerCheck:
     def verdict(self, got: Any, expected: Any) -> "Verdict":
         """Like :meth:`check`, with a category that can be shown for hidden cases."""
         if self.compare is not None:
+            if got is None and expected is not None:
+                return Verdict(False, "missing", "expected an answer, got None")
             ok, message = self.compare(got, expected)
             return Verdict(bool(ok), "ok" if ok else "value", str(message))
         return classify(got, expected, rtol=self.rtol, atol=self.atol)
