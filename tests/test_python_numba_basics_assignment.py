@@ -646,9 +646,6 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(strict=True, reason="the sandbox runs cells in a plain dict named __main__ while "
-                   "sys.modules['__main__'] is its own script; numba's object mode looks globals up in "
-                   "sys.modules[f.__module__], so `np` is undefined there (it works in Jupyter)")
 def test_object_mode_is_graded_like_in_jupyter(course):
     """A function compiled in object mode gives the right numbers and n_versions = 0, diagnosed."""
     d = course.submitted_dir("object_mode", ASSIGNMENT)
