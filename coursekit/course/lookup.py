@@ -376,7 +376,8 @@ def _hits_html(hits) -> str:
             found += f" · matched “{e(h.matched)}”"
         found += "</small>"
         session = "" if s is None else f"{e(s.id)}<br>{e(s.title_zh)}<br><small>{e(s.title_en)}</small>"
-        when = "" if s is None else f"{s.date.isoformat()}<br>{s.start:%H:%M}–{s.end:%H:%M}"
+        when = "" if s is None else (f"<span style='white-space:nowrap'>{s.date.isoformat()}</span><br>"
+                                     f"{s.start:%H:%M}–{s.end:%H:%M}")
         teacher = e(s.teacher) if s is not None and s.teacher else ""
         rec = h._recording_text() or ""
         if h.recording_url:
