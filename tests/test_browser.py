@@ -1,21 +1,30 @@
 """A real browser on the course: JupyterLab, the Hodgkin--Huxley lecture, the nbgrader assignment list.
 
-Starts ``jupyter lab`` on a free localhost port with a token, on a temporary
-copy of the course (lectures/, assignments/, schedule.yaml, nbgrader_config.py:
-running cells dirties the notebook and JupyterLab autosaves, which must never
-write into the repository), with temporary Jupyter config, runtime, settings
-and workspace directories.  Headless Chromium (Debian's ``/usr/bin/chromium``,
-driven by Playwright, never a browser Playwright downloads) then
+Starts ``jupyter lab`` the way README.md tells a student to (at the course root,
+so lectures/, assignments/ and work/ are all reachable) on a free localhost port
+with a token, on a temporary copy of the course (lectures/, assignments/,
+work/, schedule.yaml, nbgrader_config.py: running cells dirties the notebook
+and JupyterLab autosaves, which must never write into the repository), with
+temporary Jupyter config, data, runtime, settings and workspace directories.
+The copy's own nbgrader_config.py puts its exchange in the copy (``.exchange/``),
+where the instructor's ``nbgrader release_assignment`` releases the assignment.
+Headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright, never a
+browser Playwright downloads) then
 
 1. opens the HH lecture named by schedule.yaml (session d2-pm, else d2-am),
    runs all cells from the *Run* menu and waits for a rendered figure (an
    ``img`` or ``canvas`` in an output area) and no error output;
 2. opens *Nbgrader > Assignment List* (the nbgrader 0.9 labextension's
    "Assignments" panel, backed by the server extension's ``/assignments``
-   handler) and sees it list the released ``hodgkin_huxley`` assignment from a
-   temporary exchange directory;
+   handler): no "Error fetching courses!", the course ``coursekit`` selected,
+   the released ``hodgkin_huxley`` listed; *Fetch* puts it into ``work/`` and
+   *Submit* hands it in;
 3. sees a widget (``.jupyter-widgets`` / ``.widget-slider``) rendered by the
    lecture -- if the lecture has no widget code, the test says so and skips.
+
+Local state in the repository (JupyterLab's ``.ipynb_checkpoints``, caches, a
+gradebook, fetched work) neither breaks the test nor is touched by it: the
+server's root is the copy, and the fetch below lands in the copy's work/.
 
 Without chromium or Playwright the test skips and says why.  Screenshots go to
 the test's tmp_path (printed with ``-s``).
@@ -80,23 +89,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _course_copy(root: Path, lecture: str) -> None:
-    """The parts of the course the browser sees, and an exchange holding the released assignment."""
-    shutil.copytree(REPO / "lectures", root / "lectures", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    if (REPO / "assignments").is_dir():
-        shutil.copytree(REPO / "assignments", root / "assignments")
-    for name in ("schedule.yaml", "nbgrader_config.py"):
+def _jupyter_env(home: Path) -> dict:
+    """The environment of a private Jupyter: its own config, data, runtime, settings and workspaces."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MPLBACKEND", "COURSEKIT_HEADLESS", "JUPYTER_TOKEN", "JPY_SESSION_NAME",
+                        "COURSEKIT_EXCHANGE", "COURSEKIT_COURSE_ID")}
+    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                     ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython")):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    return env
+
+
+def _course_copy(root: Path, home: Path, lecture: str) -> None:
+    """The parts of the course the browser sees; the instructor releases the assignment into the
+    copy's own exchange (nbgrader_config.py puts it at <course>/.exchange)."""
+    skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    shutil.copytree(REPO / "lectures", root / "lectures", ignore=skip)
+    shutil.copytree(REPO / "assignments" / ASSIGNMENT, root / "assignments" / ASSIGNMENT, ignore=skip)
+    (root / "work").mkdir()
+    for name in ("schedule.yaml", "nbgrader_config.py", "work/nbgrader_config.py", "work/README.md"):
         shutil.copy2(REPO / name, root / name)
-    exchange = root.parent / "exchange"
-    outbound = exchange / COURSE_ID / "outbound" / ASSIGNMENT
-    shutil.copytree(REPO / "assignments" / ASSIGNMENT, outbound)
-    for d in (exchange, exchange / COURSE_ID, exchange / COURSE_ID / "outbound"):
-        d.chmod(0o777)
-    (exchange / COURSE_ID / "inbound").mkdir(mode=0o777)
-    # the student side of nbgrader reads the config in the server's root directory
-    with open(root / "nbgrader_config.py", "a") as f:
-        f.write(f"\n# browser test only: a private exchange\nc.Exchange.root = {str(exchange)!r}\n"
-                f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "release_assignment", ASSIGNMENT], cwd=root,
+                          env=_jupyter_env(home), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"nbgrader release_assignment failed:\n{proc.stderr[-3000:]}"
+    assert (root / ".exchange" / COURSE_ID / "outbound" / ASSIGNMENT).is_dir()
     assert (root / lecture).is_file()
 
 
@@ -115,13 +134,7 @@ def _settings(settings: Path) -> None:
 
 
 def _start_lab(root: Path, home: Path, port: int, token: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MPLBACKEND", "COURSEKIT_HEADLESS", "JUPYTER_TOKEN", "JPY_SESSION_NAME")}
-    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                     ("JUPYTERLAB_SETTINGS_DIR", "settings"), ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-                     ("IPYTHONDIR", "ipython")):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-        env[var] = str(home / sub)
+    env = _jupyter_env(home)
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -175,7 +188,7 @@ def test_lecture_runs_in_jupyterlab_with_figure_widget_and_assignment_list(tmp_p
 
     lecture = hh_lecture()
     root, home = tmp_path / "course", tmp_path / "home"
-    _course_copy(root, lecture)
+    _course_copy(root, home, lecture)
     port, token = _free_port(), uuid.uuid4().hex
     proc = _start_lab(root, home, port, token)
     shots = []
@@ -258,12 +271,29 @@ def test_lecture_runs_in_jupyterlab_with_figure_widget_and_assignment_list(tmp_p
                 _menu(page, "Nbgrader", "Assignment List")
                 panel = page.locator("#nbgrader-assignment-list")
                 panel.wait_for()
+                course = panel.locator("#course_list_default")
+                course.filter(has_text=COURSE_ID).wait_for(timeout=60_000)
                 released = panel.locator("#released_assignments_list")
-                released.locator(".list_item", has_text=ASSIGNMENT).first.wait_for(timeout=30_000)
+                row = released.locator(".list_item", has_text=ASSIGNMENT).first
+                row.wait_for(timeout=30_000)
                 text = panel.inner_text()
                 assert "Released assignments" in text and ASSIGNMENT in text, text[:1000]
-                assert "exchange directory does not exist" not in text
+                for error in ("Error fetching courses", "exchange directory does not exist", "Error"):
+                    assert error not in text, text[:1000]
                 shots.append(tmp_path / "assignment_list.png")
+                page.screenshot(path=str(shots[-1]))
+                # the student fetches (into work/, not assignments/) and submits
+                row.locator("button", has_text="Fetch").click()
+                fetched = panel.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first
+                fetched.wait_for(timeout=60_000)
+                assert (root / "work" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+                fetched.locator("button", has_text="Submit").click()
+                panel.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(
+                    timeout=60_000)
+                inbound = list((root / ".exchange" / COURSE_ID / "inbound").iterdir())
+                assert len(inbound) == 1 and f"+{ASSIGNMENT}+" in inbound[0].name
+                assert "Error" not in panel.inner_text()
+                shots.append(tmp_path / "assignment_submitted.png")
                 page.screenshot(path=str(shots[-1]))
             finally:
                 context.close()
@@ -272,8 +302,8 @@ def test_lecture_runs_in_jupyterlab_with_figure_widget_and_assignment_list(tmp_p
     with capsys.disabled():
         print(f"\n[browser] {lecture}: {n_cells} cells ran in {run_s:.1f} s; "
               f"{n_figures} figure(s) rendered; "
-              f"widget {'seen' if widget_seen else 'not used by this lecture'}; assignment list lists {ASSIGNMENT}")
+              f"widget {'seen' if widget_seen else 'not used by this lecture'}; assignment list lists, fetches "
+              f"and submits {ASSIGNMENT}")
         print("[browser] screenshots: " + ", ".join(str(s) for s in shots))
-    assert not any(p.name == ".ipynb_checkpoints" for p in (REPO / "lectures").iterdir())
     if not uses_widgets:
         pytest.skip(f"{lecture} has no widget code yet: figure and assignment list checked, widget not")
