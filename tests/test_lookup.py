@@ -145,9 +145,12 @@ def test_text_display():
     assert text.count("[0.") + text.count("[1.") == 2
     # what a notebook or a Python prompt shows is the same text, never Hit(...) reprs
     assert repr(hits) == text and "Hit(" not in repr(hits)
-    pretty = pytest.importorskip("IPython.lib.pretty")
-    assert pretty.pretty(hits) == text
-    assert pretty.pretty(hits[0]) == str(hits[0])
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    shell = interactiveshell.InteractiveShell.instance()
+    data, _ = shell.display_formatter.format(hits)  # what a notebook sends to JupyterLab
+    assert data["text/plain"] == text and data["text/html"].startswith("<table")
+    data, _ = shell.display_formatter.format(hits[0])
+    assert data["text/plain"] == str(hits[0]) and "Hit(" not in data["text/plain"]
     assert str(Hits()) == "no matches"
 
 
