@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, KeyError) as exc:
         print(f"coursekit {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `coursekit schedule | head`: the reader went away, which is fine
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,30 +38,64 @@ def test_every_released_assignment_has_a_source():
     assert not orphans, f"assignments/ without a source in solutions/: {orphans}"
 
 
+def _committed(path: Path) -> bytes | None:
+    """The file as committed (HEAD), or None outside a git checkout or for an untracked file."""
+    import subprocess
+
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        return None
+    rel = path.relative_to(REPO).as_posix()
+    p = subprocess.run(["git", "-C", str(REPO), "show", f"HEAD:{rel}"], capture_output=True)
+    return p.stdout if p.returncode == 0 else None
+
+
+def _differences(assignment: str, fresh_dir: Path, committed_dir: Path, read) -> list[str]:
+    """How the release (files read with ``read``) differs from a fresh one; empty if it does not."""
+    fresh = sorted(p.relative_to(fresh_dir).as_posix() for p in fresh_dir.rglob("*") if p.is_file())
+    problems = []
+    for name in fresh:
+        data = read(committed_dir / name)
+        if data is None:
+            problems.append(f"assignments/{assignment}/{name} is missing")
+            continue
+        if not name.endswith(".ipynb"):
+            if data != (fresh_dir / name).read_bytes():
+                problems.append(f"{name} differs")
+            continue
+        nb_c = nbformat.reads(data.decode("utf-8"), as_version=4)
+        meta_c, cells_c = nb_c.metadata, [(c.cell_type, c.source, dict(c.metadata)) for c in nb_c.cells]
+        meta_f, cells_f = _cells(fresh_dir / name)
+        if meta_c != meta_f:
+            problems.append(f"{assignment}/{name}: notebook metadata differs")
+        if len(cells_c) != len(cells_f):
+            problems.append(f"{assignment}/{name}: {len(cells_c)} cells, fresh release has {len(cells_f)}")
+        for k, (c, f) in enumerate(zip(cells_c, cells_f)):
+            if c != f:
+                problems.append(f"{assignment}/{name} cell {k} ({f[2].get('nbgrader', {}).get('grade_id')}) "
+                                f"differs from a fresh release")
+    return problems
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_matches_regenerated(assignment, tmp_path, capsys):
+    """The release in the working tree -- or, if a student has worked in it, the committed one -- is fresh."""
     course = CourseLayout(tmp_path)
     shutil.copytree(SOURCE.source_dir(assignment), course.source_dir(assignment),
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     assert main(["course", "release", assignment, "--course-dir", str(tmp_path)]) == 0, capsys.readouterr().out
     fresh_dir, committed_dir = course.release_dir(assignment), SOURCE.release_dir(assignment)
     assert committed_dir.is_dir(), f"{committed_dir} is missing: run coursekit course release {assignment}"
-    fresh = sorted(p.relative_to(fresh_dir).as_posix() for p in fresh_dir.rglob("*") if p.is_file())
-    committed = sorted(p.relative_to(committed_dir).as_posix() for p in committed_dir.rglob("*")
-                       if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
-    assert committed == fresh, f"assignments/{assignment} holds other files than a fresh release"
-    for name in fresh:
-        if not name.endswith(".ipynb"):
-            assert (committed_dir / name).read_bytes() == (fresh_dir / name).read_bytes(), name
-            continue
-        meta_c, cells_c = _cells(committed_dir / name)
-        meta_f, cells_f = _cells(fresh_dir / name)
-        assert meta_c == meta_f, f"{assignment}/{name}: notebook metadata differs"
-        assert len(cells_c) == len(cells_f), f"{assignment}/{name}: {len(cells_c)} cells, fresh release has {len(cells_f)}"
-        for k, (c, f) in enumerate(zip(cells_c, cells_f)):
-            assert c == f, (f"{assignment}/{name} cell {k} ({f[2].get('nbgrader', {}).get('grade_id')}) "
-                            f"differs from a fresh release: run coursekit course release {assignment}")
+    extra = sorted(p.relative_to(committed_dir).as_posix() for p in committed_dir.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+                   and not (fresh_dir / p.relative_to(committed_dir)).exists()
+                   and _committed(p) is not None)
+    assert not extra, f"assignments/{assignment} holds files a fresh release does not: {extra}"
+    in_tree = _differences(assignment, fresh_dir, committed_dir, lambda p: p.read_bytes() if p.is_file() else None)
+    if in_tree:
+        as_committed = _differences(assignment, fresh_dir, committed_dir, _committed)
+        assert not as_committed, (f"{as_committed[:3]} (also in the working tree: {in_tree[:3]}): "
+                                  f"run coursekit course release {assignment}")
 
 
 def test_release_has_no_solutions_hidden_tests_or_outputs():

@@ -758,3 +758,30 @@ def test_collect_copies_only_regular_files_and_never_stops(tmp_path, capsys):
     by = {s.student: s for s in report.students}
     assert by["g_garbage_timestamp"].score == 7 and by["h_honest"].score == 7
     assert all(not (p.is_symlink()) for p in g.iterdir())
+
+
+def test_collect_from_the_exchange_takes_the_latest_and_trusts_no_link(tmp_path, capsys):
+    from coursekit.cli import main
+
+    layout = released_course(tmp_path / "course", tmp_path / "template")
+    inbound = tmp_path / "exchange" / "coursekit" / "inbound"
+    inbound.mkdir(parents=True)
+    early = inbound / f"ada+{ASSIGNMENT}+2025-08-18 10:00:00.000000 UTC+a1"
+    late = inbound / f"ada+{ASSIGNMENT}+2025-08-18 11:00:00.000000 UTC+b2"
+    for d, nb in ((early, release_nb(layout)), (late, source_nb())):
+        d.mkdir()
+        nbformat.write(nb, d / f"{ASSIGNMENT}.ipynb")
+        (d / "timestamp.txt").write_text(d.name.split("+")[2])
+    (inbound / f"eve+{ASSIGNMENT}+2025-08-18 12:00:00.000000 UTC+c3").symlink_to(layout.source_dir(ASSIGNMENT))
+    fay = inbound / f"fay+{ASSIGNMENT}+2025-08-18 12:00:00.000000 UTC+d4"
+    fay.mkdir()
+    (fay / f"{ASSIGNMENT}.ipynb").symlink_to(layout.source_dir(ASSIGNMENT) / f"{ASSIGNMENT}.ipynb")
+    (inbound / f"gus+other_assignment+2025-08-18 12:00:00.000000 UTC+e5").mkdir()
+    rc = main(["course", "collect", ASSIGNMENT, "--exchange", str(tmp_path / "exchange"),
+               "--course-dir", str(layout.root)])
+    out = capsys.readouterr().out
+    assert rc == 1 and "eve" in out and "fay" in out, out
+    assert sorted(p.name for p in (layout.root / "submitted").iterdir()) == ["ada"]
+    ada = layout.submitted_dir("ada", ASSIGNMENT)
+    assert (ada / "timestamp.txt").read_text().startswith("2025-08-18 11:00")
+    assert nbformat.read(ada / f"{ASSIGNMENT}.ipynb", as_version=4) == source_nb()

@@ -45,6 +45,9 @@ def register(subparsers) -> None:
     p.add_argument("source_dir", nargs="?", metavar="DIR",
                    help="directory with <student>/*.ipynb or <student>/ID/*.ipynb")
     p.add_argument("--from", dest="source", help="the same as DIR")
+    p.add_argument("--exchange", nargs="?", const="", metavar="PATH",
+                   help="collect from nbgrader's exchange instead (default: $COURSEKIT_EXCHANGE, else the course's "
+                        ".exchange/), the latest submission of each student")
     p.add_argument("--force", action="store_true", help="replace existing submissions (old copy kept aside)")
     p = add("autograde", _autograde, "grade submissions in the sandbox and record the scores")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
@@ -124,9 +127,19 @@ def _collect(args) -> int:
     layout = _layout(args)
     layout.require_assignment(args.assignment)
     source = args.source_dir or args.source
-    if not source:
-        raise ValueError("collect needs the directory of submissions: coursekit course collect ID DIR")
-    report = collect(layout, args.assignment, Path(source), force=args.force)
+    if args.exchange is not None:
+        import os
+
+        from .grading.collect import collect_exchange
+
+        exchange = Path(args.exchange or os.environ.get("COURSEKIT_EXCHANGE") or layout.root / ".exchange")
+        course_id = os.environ.get("COURSEKIT_COURSE_ID") or "coursekit"
+        report = collect_exchange(layout, args.assignment, exchange, course_id, force=args.force)
+    elif not source:
+        raise ValueError("collect needs the directory of submissions (coursekit course collect ID DIR) "
+                         "or --exchange")
+    else:
+        report = collect(layout, args.assignment, Path(source), force=args.force)
     print(f"collected {len(report.collected)} submission(s) of {args.assignment}")
     if report.kept:
         print(f"  kept existing submissions (use --force to replace): {', '.join(report.kept)}")

@@ -121,14 +121,67 @@ def collect(layout: CourseLayout, assignment: str, source: Path, force: bool = F
     return report
 
 
-def _collect_student(layout, assignment, root_fd, name, force, now):
+def collect_exchange(layout: CourseLayout, assignment: str, exchange: Path, course_id: str,
+                     force: bool = False) -> CollectReport:
+    """Collect the latest submission of each student from nbgrader's exchange, as safely as :func:`collect`.
+
+    nbgrader's ``submit`` leaves ``<exchange>/<course_id>/inbound/<student>+<assignment>+<timestamp>[+…]/``;
+    students can write there, so every entry is treated like an upload directory's.
+    """
+    from nbgrader.utils import parse_utc
+
+    report = CollectReport()
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    inbound = Path(exchange) / course_id / "inbound"
+    root_fd = _open_dir(None, str(inbound))
+    try:
+        latest: dict[str, tuple] = {}
+        for entry in os.scandir(root_fd):
+            parts = entry.name.split("+")
+            if len(parts) < 3 or parts[1] != assignment:
+                continue
+            student = parts[0]
+            shown = clean_text(student, 80)
+            if not _STUDENT.match(student):
+                report.attention.append(f"{shown!r}: not a student id coursekit accepts: skipped")
+                continue
+            if not entry.is_dir(follow_symlinks=False):
+                report.attention.append(f"{shown}: {clean_text(entry.name, 120)} is not a directory "
+                                        f"(links are never followed): skipped")
+                continue
+            try:
+                when = parse_utc(parts[2])
+            except Exception:
+                report.attention.append(f"{shown}: {clean_text(entry.name, 120)} has no readable time: skipped")
+                continue
+            if student not in latest or when > latest[student][0]:
+                latest[student] = (when, entry.name)
+        for student in sorted(latest):
+            try:
+                status, problems = _collect_student(layout, assignment, root_fd, latest[student][1], force, now,
+                                                    student=student, nested=False)
+            except (_Skip, OSError) as why:
+                report.attention.append(f"{student}: {clean_text(why, 200)}: skipped")
+                continue
+            report.attention += [f"{student}: {p}" for p in problems]
+            if status == "kept":
+                report.kept.append(student)
+            elif status == "collected":
+                report.collected.append(student)
+    finally:
+        os.close(root_fd)
+    return report
+
+
+def _collect_student(layout, assignment, root_fd, name, force, now, student=None, nested=True):
     problems = []
+    student = student or name
     student_fd = _open_dir(root_fd, name)
     try:
         inner_fd = student_fd
         try:
-            st = os.stat(assignment, dir_fd=student_fd, follow_symlinks=False)
-            if stat.S_ISDIR(st.st_mode):
+            st = os.stat(assignment, dir_fd=student_fd, follow_symlinks=False) if nested else None
+            if st is not None and stat.S_ISDIR(st.st_mode):
                 inner_fd = _open_dir(student_fd, assignment)
         except FileNotFoundError:
             pass
@@ -160,7 +213,7 @@ def _collect_student(layout, assignment, root_fd, name, force, now):
         if skipped:
             problems.append("no notebook collected")
         return "empty", problems
-    dest = layout.submitted_dir(name, assignment)
+    dest = layout.submitted_dir(student, assignment)
     if dest.exists() or dest.is_symlink():
         if not force:
             return "kept", problems
