@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coursekit.course.lecture import course_map, erratum, header
@@ -111,3 +112,68 @@ def test_lecture_module_is_light():
     # coursekit/__init__ may bring numba and scipy (not our business here);
     # the lecture helpers must never pull in matplotlib
     assert "matplotlib" not in out.stdout
+
+
+# ------------------------------------------------------------------------------- format v2 helpers
+
+def test_erratum_renders_markdown_but_keeps_math_and_escapes_html():
+    box = erratum("$a < b$ with the **exponent** 3", "*n*⁴ and `code<`", "x < y")._repr_html_()
+    assert "<b>exponent</b>" in box and "**" not in box
+    assert "<i>n</i>" in box and "<code>code&lt;</code>" in box
+    assert "$a &lt; b$" in box and "x &lt; y" in box  # MathJax reads the text, so < is escaped in HTML
+
+
+def test_course_map_says_which_notebooks_are_not_written():
+    m = course_map()
+    text = str(m)
+    assert "lectures/01_introduction.ipynb" in text
+    written = set(m.written())
+    assert "d1-am" in written
+    for s in m.sessions:
+        line = next(ln for ln in text.splitlines() if f" {s.id} " in ln)
+        assert ("not written yet" in line.split(s.title_en)[-1].split("[")[0]) == (s.id not in written), line
+
+
+def test_key_terms_come_from_the_glossary():
+    from coursekit.course.lecture import key_terms
+    from coursekit.course.lookup import load_glossary
+
+    terms = key_terms("d2-am")
+    expected = [c for c in load_glossary() if "d2-am" in c.sessions]
+    assert len(terms) == len(expected) > 3
+    assert [r[1] for r in terms.rows] == [c.en for c in expected]
+    html = terms._repr_html_()
+    assert "中文" in html and expected[0].zh in html and "<code>coursekit." in html
+    with pytest.raises(UnknownSessionError):
+        key_terms("d99-am")
+
+
+def test_check_exercise_reports_and_never_raises_unless_strict(monkeypatch):
+    from coursekit.course.exercises import check_exercise, check_exercise_value
+
+    monkeypatch.delenv("COURSEKIT_EXERCISES_STRICT", raising=False)
+
+    def todo(x):
+        raise NotImplementedError("fill me in")
+
+    def wrong(x):
+        return x + 1.0
+
+    def crashes(x):
+        return 1.0 / 0.0
+
+    ref = lambda x: 2.0 * x  # noqa: E731
+    r = check_exercise(todo, ref, [dict(x=1.0)])
+    assert not r and not r.attempted and "not attempted yet" in str(r)
+    r = check_exercise(wrong, ref, [dict(x=1.0), dict(x=2.0)], labels=["one", "two"])
+    assert not r and r.attempted and "✓ one" in str(r) and "✗ two: expected 4" in str(r)
+    r = check_exercise(crashes, ref, [dict(x=1.0)])
+    assert not r and "ZeroDivisionError" in str(r)
+    assert check_exercise(lambda x: 2 * x, ref, [dict(x=np.array([1.0, 2.0]))])
+    assert not check_exercise_value("k", None, 3.0) and check_exercise_value("k", 3.0, 3.0)
+    monkeypatch.setenv("COURSEKIT_EXERCISES_STRICT", "1")
+    with pytest.raises(AssertionError, match="not attempted"):
+        check_exercise(todo, ref, [dict(x=1.0)])
+    with pytest.raises(AssertionError, match="differ"):
+        check_exercise(wrong, ref, [dict(x=2.0)])
+    assert check_exercise(lambda x: 2 * x, ref, [dict(x=3.0)])

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from dataclasses import dataclass
 
 from .schedule import Schedule, Session, load_schedule
 
-__all__ = ["Header", "Erratum", "CourseMap", "header", "erratum", "course_map"]
+__all__ = ["Header", "Erratum", "CourseMap", "KeyTerms", "header", "erratum", "course_map", "key_terms"]
 
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -179,13 +180,38 @@ class Erratum:
                 f"> Correct form: {self.correct_form}\n>\n> *Why:* {self.why}\n")
 
     def _repr_html_(self) -> str:
-        # not escaped: the fields may hold $...$ math and simple inline HTML
+        # the fields are Markdown: **bold**, *italic*, `code`; $...$ math is left for MathJax
         return ("<div class='coursekit-erratum' style='border:1px solid #d9822b;border-left:6px solid #d9822b;"
                 "background:rgba(217,130,43,0.08);padding:0.5em 1em;margin:0.5em 0'>"
                 f"<strong>⚠ {html.escape(self.title)}</strong>"
-                f"<p><b>The notes write:</b> {self.notes_form}</p>"
-                f"<p><b>Correct form:</b> {self.correct_form}</p>"
-                f"<p><b>Why:</b> {self.why}</p></div>")
+                f"<p><b>The notes write:</b> {inline_markdown(self.notes_form)}</p>"
+                f"<p><b>Correct form:</b> {inline_markdown(self.correct_form)}</p>"
+                f"<p><b>Why:</b> {inline_markdown(self.why)}</p></div>")
+
+
+_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+?\$)", re.S)
+
+
+def inline_markdown(text: str) -> str:
+    """A line of Markdown as HTML: ``**bold**``, ``*italic*``, `` `code` ``; ``$...$`` math kept for MathJax.
+
+    Text outside math and code is HTML-escaped, so a ``<`` in an equation note cannot break the page.
+    """
+    out = []
+    for k, part in enumerate(_MATH.split(text)):
+        if k % 2:  # math: MathJax reads it from the page as written
+            out.append(html.escape(part, quote=False))
+            continue
+        pieces = re.split(r"(`[^`]+`)", part)
+        for j, piece in enumerate(pieces):
+            if j % 2:
+                out.append(f"<code>{html.escape(piece[1:-1])}</code>")
+                continue
+            piece = html.escape(piece, quote=False)
+            piece = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", piece)
+            piece = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?!\*)", r"<i>\1</i>", piece)
+            out.append(piece)
+    return "".join(out)
 
 
 def erratum(notes_form: str, correct_form: str, why: str, *, title: str = "Erratum") -> Erratum:
@@ -208,17 +234,41 @@ def erratum(notes_form: str, correct_form: str, why: str, *, title: str = "Errat
     return Erratum(notes_form.strip(), correct_form.strip(), why.strip(), title)
 
 
+_NOT_WRITTEN = "not written yet"
+
+
 @dataclass(frozen=True, repr=False)
 class CourseMap:
-    """The sessions with a lecture notebook, in course order (see :func:`course_map`)."""
+    """The sessions with a lecture notebook, in course order (see :func:`course_map`).
+
+    A notebook or assignment that does not exist in the course directory yet is
+    marked "not written yet", so the map never promises what is not there.
+    """
 
     sessions: tuple[Session, ...]
     highlight: str | None = None
+    schedule: Schedule | None = None
+
+    def _notebook(self, s: Session) -> str:
+        if not s.notebook:
+            return ""
+        written = self.schedule.notebook_written(s) if self.schedule is not None else True
+        return s.notebook if written else f"{s.notebook} ({_NOT_WRITTEN})"
+
+    def _assignment(self, s: Session) -> str:
+        if not s.assignment:
+            return ""
+        state = self.schedule.assignment_state(s) if self.schedule is not None else None
+        return s.assignment if state in (None, "released") else f"{s.assignment} ({state})"
 
     def rows(self):
         """(id, date, time, title en, title zh, teacher, notebook, assignment) per session."""
         return [(s.id, s.date.isoformat(), f"{s.start:%H:%M}–{s.end:%H:%M}", s.title_en, s.title_zh,
-                 s.teacher or "", s.notebook or "", s.assignment or "") for s in self.sessions]
+                 s.teacher or "", self._notebook(s), self._assignment(s)) for s in self.sessions]
+
+    def written(self) -> list[str]:
+        """Ids of the sessions whose notebook exists."""
+        return [s.id for s in self.sessions if self.schedule is None or self.schedule.notebook_written(s)]
 
     def __len__(self):
         return len(self.sessions)
@@ -270,4 +320,61 @@ def course_map(schedule: Schedule | str | os.PathLike | None = None, *, kinds=("
     sched = _schedule(schedule)
     if highlight is not None:
         sched.session(highlight)  # fail early on an unknown id
-    return CourseMap(tuple(s for s in sched.sessions if s.kind in kinds and s.notebook), highlight)
+    return CourseMap(tuple(s for s in sched.sessions if s.kind in kinds and s.notebook), highlight, sched)
+
+
+@dataclass(frozen=True, repr=False)
+class KeyTerms:
+    """The glossary's concepts of one session: 中文, English and where they live in coursekit."""
+
+    session: Session
+    rows: tuple[tuple[str, str, str], ...]   #: (zh, en, coursekit path or "—")
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __str__(self) -> str:
+        lines = [f"Key terms of {self.session.id} ({len(self.rows)}):"]
+        lines += [f"  {zh} — {en} — {code}" for zh, en, code in self.rows]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        out = ["| 中文 | English | coursekit |", "|---|---|---|"]
+        out += [f"| {zh} | {en} | {'`' + code + '`' if code != '—' else code} |" for zh, en, code in self.rows]
+        return "\n".join(out) + "\n"
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        body = "".join(f"<tr><td style='text-align:left'>{e(zh)}</td><td style='text-align:left'>{e(en)}</td>"
+                       f"<td style='text-align:left'>{'<code>' + e(code) + '</code>' if code != '—' else '—'}</td></tr>"
+                       for zh, en, code in self.rows)
+        return ("<details open class='coursekit-key-terms'><summary><b>Key terms 关键词</b></summary>"
+                "<table><thead><tr><th style='text-align:left'>中文</th><th style='text-align:left'>English</th>"
+                f"<th style='text-align:left'>coursekit</th></tr></thead><tbody>{body}</tbody></table></details>")
+
+
+def key_terms(session_id: str, schedule: Schedule | str | os.PathLike | None = None) -> KeyTerms:
+    """The zh/en key-terms table of a session, generated from the glossary (``coursekit/course/glossary.yaml``).
+
+    Parameters
+    ----------
+    session_id : str
+        A session id of ``schedule.yaml``, e.g. ``"d2-am"``.
+    schedule : Schedule or path, optional
+        Another timetable (default: the course's).
+
+    Returns
+    -------
+    KeyTerms
+        Every concept whose ``sessions`` name the session, in glossary order, with
+        its first coursekit function (or "—" where the course covers it without code).
+    """
+    from .lookup import load_glossary
+
+    sched = _schedule(schedule)
+    session = sched.session(session_id)
+    rows = tuple((c.zh, c.en, c.functions[0] if c.functions else "—")
+                 for c in load_glossary() if session_id in c.sessions)
+    return KeyTerms(session, rows)
