@@ -177,3 +177,44 @@ def test_check_exercise_reports_and_never_raises_unless_strict(monkeypatch):
     with pytest.raises(AssertionError, match="differ"):
         check_exercise(wrong, ref, [dict(x=2.0)])
     assert check_exercise(lambda x: 2 * x, ref, [dict(x=3.0)])
+
+
+def test_check_exercise_compares_text_dicts_and_mixed_sequences(monkeypatch):
+    from coursekit.course.exercises import check_exercise, check_exercise_value
+
+    monkeypatch.delenv("COURSEKIT_EXERCISES_STRICT", raising=False)
+    ref = lambda q: (q.upper(), 2.0)  # noqa: E731
+    assert check_exercise(lambda q: (q.upper(), 2.0 + 1e-12), ref, [dict(q="d4-am")])
+    r = check_exercise(lambda q: (q, 2.0), ref, [dict(q="d4-am")])
+    assert not r and "item 0: expected 'D4-AM', got 'd4-am'" in str(r)
+    r = check_exercise(lambda q: (q.upper(),), ref, [dict(q="x")])
+    assert not r and "expected 2 values" in str(r)
+    r = check_exercise(lambda q: {"rate": 3.0}, lambda q: {"rate": 4.0}, [dict(q=1)])
+    assert not r and "['rate']: expected 4" in str(r)
+    # an array of the wrong shape fails even where broadcasting would make allclose pass
+    r = check_exercise(lambda n: np.ones(n), lambda n: np.ones((n, 1)), [dict(n=3)])
+    assert not r and "shape" in str(r)
+    r = check_exercise(lambda x: np.nan, lambda x: 1.0, [dict(x=0)])
+    assert not r and "NaN" in str(r)
+    assert check_exercise_value("teacher", "吴思", "吴思")
+    assert not check_exercise_value("teacher", "someone", "吴思")
+    assert not check_exercise_value("rate", ..., 3.0).attempted
+    assert check_exercise_value("rate", 3.0 + 2e-6, 3.0, 1e-6, 1e-5)   # rtol, atol positional
+
+
+def test_time_functions_reports_and_never_raises():
+    from coursekit.course.exercises import time_functions
+
+    def todo(n):
+        raise NotImplementedError
+
+    def broken(n):
+        raise IndexError("index 5 is out of bounds")
+
+    t = time_functions({"sum": lambda n: sum(range(n)), "todo": todo, "broken": broken}, dict(n=1000), repeat=2)
+    text = str(t)
+    assert set(t.best) == {"sum"} and t.best["sum"] > 0
+    assert "todo" in text and "not attempted yet" in text and "IndexError: index 5" in text
+    assert "1.0x" in text  # the speed-up is relative to the first function that ran
+    with pytest.raises(ValueError, match="repeat"):
+        time_functions({"sum": sum}, {}, repeat=0)

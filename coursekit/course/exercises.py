@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import html
 import os
+import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .grading.spec import classify
 
-__all__ = ["check_exercise", "check_exercise_value", "ExerciseResult"]
+__all__ = ["check_exercise", "check_exercise_value", "ExerciseResult", "time_functions", "Timings"]
 
 _OK, _BAD, _TODO = "✓", "✗", "…"
 
@@ -63,6 +64,58 @@ def _plain(x: Any) -> Any:
         except (TypeError, ValueError):
             return x
     return x
+
+
+def _short(x: Any, n: int = 80) -> str:
+    if isinstance(x, np.ndarray):
+        text = np.array2string(x, precision=6, threshold=8, separator=", ")
+    elif isinstance(x, float):
+        text = f"{x:.6g}"
+    else:
+        text = repr(x)
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _is_text(x: Any) -> bool:
+    return isinstance(x, (str, bytes))
+
+
+def _structured(x: Any) -> bool:
+    """True for data that ``allclose`` cannot compare: text, dicts, or sequences holding either."""
+    if _is_text(x) or isinstance(x, dict):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_structured(v) for v in x) or isinstance(_plain(x), (list, tuple))
+    return False
+
+
+def _compare(got: Any, want: Any, rtol: float, atol: float) -> tuple[bool, str]:
+    """Numbers and arrays with ``allclose`` (shapes must match, NaN where ``want`` is finite fails);
+    text by equality; dicts key by key; sequences of mixed data element by element."""
+    if not _structured(want):
+        verdict = classify(_plain(got), want, rtol=rtol, atol=atol)
+        return verdict.ok, verdict.detail
+    if _is_text(want):
+        if got == want:
+            return True, "ok"
+        return False, f"expected {want!r}, got {_short(got)}"
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or set(got) != set(want):
+            keys = sorted(map(str, want))
+            return False, f"expected a dict with keys {keys}, got {_short(got)}"
+        for k in want:
+            ok, detail = _compare(got[k], want[k], rtol, atol)
+            if not ok:
+                return False, f"[{k!r}]: {detail}"
+        return True, "ok"
+    if not isinstance(got, (list, tuple)) or len(got) != len(want):
+        return False, f"expected {len(want)} values {_short(want)}, got {_short(got)}"
+    for k, (g, w) in enumerate(zip(got, want)):
+        ok, detail = _compare(g, w, rtol, atol)
+        if not ok:
+            return False, f"item {k}: {detail}"
+    return True, "ok"
 
 
 def _describe(case: dict) -> str:
@@ -125,23 +178,113 @@ def check_exercise(func: Callable, reference: Callable, cases: Sequence[dict], *
             lines.append(f"{_BAD} {what}: raised {type(exc).__name__}: {exc}")
             failures += 1
             continue
-        want = reference(**case)
-        verdict = classify(_plain(got), want, rtol=rtol, atol=atol)
-        if verdict.ok:
+        ok, detail = _compare(got, reference(**case), rtol, atol)
+        if ok:
             lines.append(f"{_OK} {what}")
         else:
-            lines.append(f"{_BAD} {what}: {verdict.detail}")
+            lines.append(f"{_BAD} {what}: {detail}")
             failures += 1
     head = (f"{_OK} {name}: all {len(cases)} cases match" if not failures
             else f"{_BAD} {name}: {failures} of {len(cases)} cases differ")
     return _finish(ExerciseResult(name, [head, *lines], failures == 0, True))
 
 
-def check_exercise_value(name: str, got: Any, expected: Any, *, rtol: float = 1e-6,
+def check_exercise_value(name: str, got: Any, expected: Any, rtol: float = 1e-6,
                          atol: float = 1e-9) -> ExerciseResult:
-    """The self-check for a value the student computed (``...`` or None means not attempted yet)."""
+    """The self-check for a value the student computed (``...`` or None means not attempted yet).
+
+    Compared like :func:`check_exercise`'s results: numbers and arrays with
+    ``numpy.allclose`` (shapes must match), text by equality.
+    """
     if got is None or got is Ellipsis:
         return _finish(ExerciseResult(name, [f"{_TODO} not attempted yet: compute {name} above"], False, False))
-    verdict = classify(_plain(got), expected, rtol=rtol, atol=atol)
-    line = f"{_OK} {name} matches" if verdict.ok else f"{_BAD} {name}: {verdict.detail}"
-    return _finish(ExerciseResult(name, [line], verdict.ok, True))
+    ok, detail = _compare(got, expected, rtol, atol)
+    line = f"{_OK} {name} matches" if ok else f"{_BAD} {name}: {detail}"
+    return _finish(ExerciseResult(name, [line], ok, True))
+
+
+class Timings:
+    """What :func:`time_functions` measured: seconds per call, shown as a small table."""
+
+    def __init__(self, rows: list[tuple[str, float | None, float | None, str]]):
+        #: (label, first call s, best call s, note) per function, in the order given
+        self.rows = rows
+
+    @property
+    def best(self) -> dict[str, float]:
+        """label -> best time of one call (s), for the functions that ran."""
+        return {label: b for label, _, b, _ in self.rows if b is not None}
+
+    def _lines(self) -> list[str]:
+        ran = [b for _, _, b, _ in self.rows if b is not None]
+        base = ran[0] if ran else None
+        out = [f"{'':<22}{'first call':>12}{'per call':>12}{'speed-up':>10}"]
+        for label, first, best, note in self.rows:
+            if best is None:
+                out.append(f"{label:<22}{note}")
+                continue
+            speedup = f"{base / best:>9.1f}x" if base else ""
+            out.append(f"{label:<22}{_seconds(first):>12}{_seconds(best):>12}{speedup}"
+                       + (f"   {note}" if note else ""))
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines())
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        body = html.escape(str(self))
+        return f"<pre style='margin:0'>{body}</pre>"
+
+
+def _seconds(s: float) -> str:
+    if s >= 1.0:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{1e3 * s:.2f} ms"
+    return f"{1e6 * s:.1f} us"
+
+
+def time_functions(functions: dict[str, Callable], kwargs: dict, *, repeat: int = 3,
+                   number: int = 1) -> Timings:
+    """Time several implementations of one exercise on the same arguments (the result is shown, never checked).
+
+    Each function is called once on its own (its *first call*, which includes
+    numba's compilation for a jitted function), then ``repeat`` times
+    ``number`` calls; the best of these per call is reported, with the speed-up
+    over the first function in ``functions`` that ran.  A function that raises
+    ``NotImplementedError`` (an exercise not done yet) is listed as such, and any
+    other error by its type and message: timing never stops "Run All".
+
+    Parameters
+    ----------
+    functions : dict
+        label -> callable, e.g. ``{"Python loop": euler_leaky, "numba": euler_leaky_numba}``.
+    kwargs : dict
+        Keyword arguments of every call.
+    repeat, number : int
+        Timed rounds, and calls per round (both >= 1).
+    """
+    if repeat < 1 or number < 1:
+        raise ValueError(f"repeat and number must be >= 1 (calls), got repeat={repeat}, number={number}")
+    rows = []
+    for label, func in functions.items():
+        try:
+            t0 = time.perf_counter()
+            func(**kwargs)
+            first = time.perf_counter() - t0
+            best = float("inf")
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                for _ in range(number):
+                    func(**kwargs)
+                best = min(best, (time.perf_counter() - t0) / number)
+        except NotImplementedError:
+            rows.append((label, None, None, f"{_TODO} not attempted yet"))
+            continue
+        except Exception as exc:  # a broken attempt is reported, not raised: this is a lecture
+            rows.append((label, None, None, f"{_BAD} raised {type(exc).__name__}: {exc}"))
+            continue
+        rows.append((label, first, best, ""))
+    return Timings(rows)
