@@ -81,6 +81,13 @@ def test_fit_recovers_n_inf_tau_n_and_the_rates(T):
         assert fit.rms < 1e-9 * hh.g_K
 
 
+def test_fitted_curve_is_the_recorded_conductance():
+    clamp = voltage_clamp(HodgkinHuxley(), -10.0, duration=12.0)
+    fit = fit_potassium(clamp)
+    np.testing.assert_allclose(fit.conductance(clamp.t), clamp.g_K, rtol=0, atol=1e-9 * fit.g_max)
+    np.testing.assert_allclose(fit.gate(clamp.t), clamp.gates["n"], rtol=0, atol=1e-9)
+
+
 def test_fourth_power_fits_and_first_power_does_not():
     """HH's argument for n^4: the sigmoid rise of g_K is missed by a single exponential."""
     hh = HodgkinHuxley()

@@ -130,6 +130,15 @@ class GateFit:
     power: int
     rms: float
 
+    def gate(self, t) -> np.ndarray:
+        """The fitted gate x(t) = x_inf - (x_inf - x0) exp(-t / tau) at times ``t`` (ms after the step)."""
+        t = np.asarray(t, dtype=np.float64)
+        return self.x_inf + (self.x0 - self.x_inf) * np.exp(-t / self.tau)
+
+    def conductance(self, t) -> np.ndarray:
+        """The fitted conductance g_max x(t)^power (mS/cm^2) at times ``t`` (ms after the step)."""
+        return self.g_max * self.gate(t) ** self.power
+
 
 def _finite(value, name, unit):
     try:
@@ -294,8 +303,7 @@ def fit_potassium(clamp: VoltageClamp, g_max: float | None = None, *, power: int
     x0 = float(x[0])
 
     def model(p):
-        x_inf, tau = p
-        return g_max * (x_inf + (x0 - x_inf) * np.exp(-t / tau)) ** power
+        return GateFit(clamp.V_c, p[0], p[1], x0, 0.0, 0.0, g_max, power, 0.0).conductance(t)
 
     # start from the end value and the time to 63 % of the change in the gate
     x_end = float(x[-1])
