@@ -785,3 +785,20 @@ def test_collect_from_the_exchange_takes_the_latest_and_trusts_no_link(tmp_path,
     ada = layout.submitted_dir("ada", ASSIGNMENT)
     assert (ada / "timestamp.txt").read_text().startswith("2025-08-18 11:00")
     assert nbformat.read(ada / f"{ASSIGNMENT}.ipynb", as_version=4) == source_nb()
+
+
+def test_the_plan_is_checked_from_inside_a_real_sandbox(tmp_path):
+    """plan_protections starts one sandbox and asks it: no capabilities, no network, no course files."""
+    from coursekit.course.grading import sandbox
+
+    prot = plan_protections("require", course_paths=[tmp_path])
+    if prot.mode == "unsandboxed":
+        pytest.skip(f"no sandbox on this machine: {prot.missing}")
+    (tmp_path / "solutions").mkdir()
+    facts, why = sandbox._probe(prot.mode, prot.bwrap, (str(tmp_path / "solutions"),))
+    assert facts is not None, why
+    assert facts["visible"] == [False] and facts["net"] != "reached" and facts["procs"] <= 4
+    assert int(facts["caps"]["CapEff"], 16) == 0 and facts["caps"]["NoNewPrivs"] == "1"
+    # a course inside a directory the jail shows is refused
+    inside = plan_protections("require", course_paths=[sys.prefix])
+    assert "filesystem_jail" in inside.missing and not inside.complete

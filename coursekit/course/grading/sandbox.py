@@ -253,7 +253,85 @@ def plan_protections(isolation_mode: str, course_paths=(), jobs: int = 1) -> Pro
         prot.serial = True
     prot.in_force["cpu_time_from_outside"] = "time limits in the sandbox's CPU seconds, kept by the grader"
     prot.in_force["strict_result_schema"] = "only validated plain data is read back"
+    if prot.mode != "unsandboxed":
+        _verify(prot, tuple(str(p) for p in course_paths))
     return prot
+
+
+_PROBE = """
+import os, socket
+def facts():
+    caps = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("CapEff", "CapPrm", "CapBnd", "NoNewPrivs")):
+                k, v = line.split(":")
+                caps[k] = v.strip()
+    nets = sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else []
+    try:
+        socket.create_connection(("192.0.2.1", 9), timeout=0.2).close()
+        net = "reached"
+    except OSError as exc:
+        net = type(exc).__name__
+    procs = [p for p in os.listdir("/proc") if p.isdigit()]
+    return {"uid": os.getuid(), "caps": caps, "net": net, "procs": len(procs), "visible": [os.path.exists(p) for p in PATHS]}
+"""
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(mode: str, bwrap: str | None, course_paths: tuple[str, ...]) -> tuple[dict | None, str]:
+    prot = Protections(mode, bwrap=bwrap, in_force={p: "planned" for p in isolation.REQUIRED})
+    prot.serial = True
+    try:
+        r = run_sandboxed([(0, f"PATHS = {list(course_paths)!r}\n" + _PROBE)], [Call("facts", "facts")],
+                          limits=Limits(cell_cpu_s=10, call_cpu_s=10, total_cpu_s=30, memory_mb=1024),
+                          isolation="allow", protections=prot)
+    except Exception as exc:  # pragma: no cover - reported, not raised
+        return None, f"the sandbox could not start ({type(exc).__name__}: {clean_text(exc, 200)})"
+    answer = r.calls.get("facts", {})
+    if "value" not in answer:
+        why = "; ".join(r.problems) or clean_text(answer.get("error", "no answer"), 200)
+        cells = [c for c in r.cells if not c["ok"]]
+        if cells:
+            why += f" ({clean_text(cells[0]['error_type'] + ': ' + cells[0]['error'], 200)})"
+        return None, f"Python does not run in the sandbox: {why}"
+    return answer["value"], ""
+
+
+def _verify(prot: Protections, course_paths: tuple[str, ...]) -> None:
+    """Start one real sandbox and check from inside that it is what the plan says (cached per process)."""
+    # what must not be seen: the entries of each course directory (its own coursekit package aside,
+    # which the jail shows at the same path when the course is a checkout of coursekit)
+    pkg = str(_pkg_dir())
+    secret = []
+    for course in course_paths:
+        try:
+            secret += sorted(os.path.join(course, e) for e in os.listdir(course)
+                             if os.path.join(course, e) != pkg)[:64]
+        except OSError:
+            continue
+    facts, why = _probe(prot.mode, prot.bwrap, tuple(secret))
+    if facts is None:
+        for p in ("identity", "filesystem_jail", "no_network"):
+            prot.in_force.pop(p, None)
+            prot.missing[p] = why
+        return
+    caps = facts.get("caps", {})
+    if any(int(caps.get(k, "0"), 16) for k in ("CapEff", "CapPrm")) or caps.get("NoNewPrivs") != "1":
+        prot.in_force.pop("identity", None)
+        prot.missing["identity"] = f"the student's code would hold capabilities ({caps})"
+    if prot.mode == "privileged" and facts.get("uid", 0) < isolation.UID_POOL.start:
+        prot.in_force.pop("identity", None)
+        prot.missing["identity"] = f"the student's code would run as uid {facts.get('uid')}"
+    if facts.get("net") == "reached" or any(n != "lo" for n in facts.get("nets", [])):
+        prot.in_force.pop("no_network", None)
+        prot.missing["no_network"] = "the sandbox reaches the network"
+    if any(facts.get("visible", [])):
+        prot.in_force.pop("filesystem_jail", None)
+        prot.missing["filesystem_jail"] = "the course directory is visible inside the sandbox"
+    if facts.get("procs", 99) > 4:
+        prot.in_force.pop("pid_namespace", None)
+        prot.missing["pid_namespace"] = f"the sandbox sees {facts.get('procs')} processes"
 
 
 UID_POOL_TEXT = f"{isolation.UID_POOL.start}-{isolation.UID_POOL.stop - 1}"
