@@ -1,9 +1,11 @@
-"""Building blocks of a lecture notebook: the session header, erratum boxes, the course map.
+"""Building blocks of a lecture notebook: the session header, the key terms, erratum boxes, the course map.
 
-Every lecture notebook opens with ``header("d2-am")``: title, date, Beijing time,
-teacher, recording and chapters, keywords and the ``coursekit lookup`` line, all
-read from ``schedule.yaml`` (never typed into the notebook), so a changed room,
-teacher or recording link shows up in every notebook at its next run.
+Every lecture notebook opens with ``display(header("d2-am"), key_terms("d2-am"))``:
+title, date, Beijing time, teacher, recording and chapters, keywords and the
+``coursekit lookup`` line, all read from ``schedule.yaml`` (never typed into the
+notebook), so a changed room, teacher or recording link shows up in every
+notebook at its next run; then the zh/en table of the glossary's concepts for
+the session.  ``lectures/README.md`` describes the whole lecture format.
 
 Where the course notes print an equation wrongly, the lecture shows an
 ``erratum(notes_form, correct_form, why)`` box instead of silently using the
