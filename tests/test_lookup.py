@@ -309,7 +309,9 @@ def test_glossary_covers_the_notes_and_the_schedule():
 def test_glossary_unknown_session_is_an_error(tmp_path):
     text = (REPO / "coursekit/course/glossary.yaml").read_text(encoding="utf-8")
     path = tmp_path / "glossary.yaml"
-    path.write_text(text.replace("sessions: [d3-am, d3-pm]", "sessions: [d3-am, d33-pm]", 1), encoding="utf-8")
+    lif = text.index("  - id: lif\n")
+    broken = text[:lif] + text[lif:].replace("sessions: [d3-am", "sessions: [d33-pm", 1)
+    path.write_text(broken, encoding="utf-8")
     with pytest.raises(GlossaryError, match="concept 'lif' field 'sessions': unknown session id 'd33-pm'"):
         build_index(glossary=path)
     path.write_text(text.replace("function: coursekit.neurons.LIF", "function: neurons.LIF"), encoding="utf-8")

@@ -1072,6 +1072,8 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
     for e in index.entries:
         raw = _similarity(q, e.norm)
         sc = raw * e.weight
+        if raw >= 0.99:  # the query *is* this term: above any match that only contains it
+            sc = 0.98 + 0.02 * sc
         if sc >= min_score and sc > best.get(e.target, (0.0, ""))[0]:
             best[e.target] = (sc, e.text)
         if sc >= min_score and raw >= _EXACT:

@@ -171,8 +171,9 @@ def format_timetable(schedule: Schedule, now: dt.datetime, day: dt.date | None =
     if not sessions:
         what = f"on {day}" if day else ""
         lines.append(f"no sessions {what}".rstrip() + ".")
-    lines.append("")
-    lines.append(_summary(schedule, now, on_now, upcoming))
+    if day is None or day == now.date():  # a day asked for by --date is not about now
+        lines.append("")
+        lines.append(_summary(schedule, now, on_now, upcoming))
     return "\n".join(lines)
 
 
