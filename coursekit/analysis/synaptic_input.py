@@ -8,7 +8,7 @@ Statistics of Poisson-driven conductances (data in, data out)
 * :func:`campbell` -- mean and standard deviation of the conductance
   ``g(t) = g_max sum_k w s(t - t_k)`` of ``n`` independent Poisson trains of
   ``rate`` Hz (Campbell's theorem: Campbell 1909, *Proc. Camb. Phil. Soc.*
-  15:117; Rice 1944, *Bell Syst. Tech. J.* 23:282, Sect. 1.5):
+  15:117; Rice 1944, *Bell Syst. Tech. J.* 23:282):
   ``<g> = n nu w g_max int s dt`` and ``Var g = n nu w^2 g_max^2 int s^2 dt``.
 * :func:`effective_membrane` -- the membrane of a LIF neuron
   (``C = tau/R``, ``g_L = 1/R``) with those mean conductances added: total
@@ -16,7 +16,7 @@ Statistics of Poisson-driven conductances (data in, data out)
   ``tau_eff = C / G`` and effective reversal potential
   ``V_eff = (g_L V_rest + sum_j <g_j> E_j) / G`` (the "high-conductance state":
   Destexhe, Rudolph & Pare 2003, *Nat. Rev. Neurosci.* 4:739; Kuhn, Aertsen &
-  Rotter 2004, *J. Neurosci.* 24:2345, Eqs. 4-5).
+  Rotter 2004, *J. Neurosci.* 24:2345).
 * :func:`step_response_time` -- the time a response to a current step needs to
   reach ``1 - 1/e`` of its plateau (for a passive membrane with constant
   conductance, exactly its time constant).
@@ -452,8 +452,8 @@ def frozen_noise_step(neuron, inputs: Sequence[PoissonInput], delta_I: float = 1
     net.set_input("post", I=np.array([0.0, delta_I]))
     used = []
     for j, inp in enumerate(inputs):
-        if inp.n == 0 or inp.rate == 0:
-            continue
+        if inp.n == 0:
+            continue          # (a silent input of rate 0 still gets its channel: the same compiled kernel)
         net.add_poisson(f"input{j}", inp.n, inp.rate)
         net.connect(f"input{j}", "post", inp.synapse, weight=inp.weight, rule="all_to_all")
         used.append(inp)
