@@ -28,6 +28,7 @@ BUDGET_S = {
     "lectures/04_hodgkin_huxley_programming.ipynb": 120,
     "lectures/07_synapses.ipynb": 90,
     "solutions/python_numba_basics/python_numba_basics.ipynb": 60,
+    "lectures/11_cann_1.ipynb": 60,
 }
 
 
