@@ -29,6 +29,7 @@ BUDGET_S = {
     "lectures/08_plasticity.ipynb": 90,
     "lectures/07_synapses.ipynb": 90,
     "solutions/python_numba_basics/python_numba_basics.ipynb": 60,
+    "solutions/hodgkin_huxley_programming/hodgkin_huxley_programming.ipynb": 60,
     "lectures/11_cann_1.ipynb": 60,
 }
 
