@@ -8,7 +8,9 @@ from Song et al. 2000 and Song & Abbott 2001)::
     tau dV/dt = (E_L - V) + g (E_e - V) / g_L,     V > V_th: V <- V_reset
     tau_e dg/dt = -g,                               g <- g + w_j at a spike of input j
 
-with ``n_inputs`` independent Poisson inputs of ``rate`` Hz, weights ``w_j`` in
+with ``n_inputs`` independent excitatory Poisson inputs of ``rate`` Hz (Song et
+al. also gave the neuron 200 inhibitory inputs; like the Brian 2 example, this
+model leaves them out), weights ``w_j`` in
 ``[0, g_max]`` (nS) and pair-based STDP on every synapse
 (:class:`coursekit.plasticity.STDP`, traces of ``tau_plus`` and ``tau_minus``):
 
