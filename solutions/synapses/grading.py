@@ -57,7 +57,10 @@ Cases and weights
 -----------------
 Every case has a label a student can act on (times before, at and after the
 spike; tau_rise equal to tau_decay; no magnesium; an IPSP above and below its
-reversal; noisy PSP measurements; ...).  Weights mark the point of a task: the
+reversal; noisy PSP measurements; ...).  Where two mistakes would give the
+same answer on a case, the case is chosen to tell them apart (0.01 mM of
+magnesium, not 0: with none, an inverted [Mg]/3.57 and the blocked fraction
+both return 0).  Weights mark the point of a task: the
 array of times before/at/after the spike weighs double in task 1, random
 trains in task 2, random inputs in tasks 4 and 5, noisy data in task 6.
 """
@@ -161,7 +164,7 @@ def membrane_scheme(g_e, g_i, dt, I_ext=0.0, V0=E_L, E_e=E_E, E_i=E_I, *, at_end
     V[0] = V0
     for k in range(g_e.size - 1):
         j = k + 1 if at_end else k
-        ge, gi, Ik = g_e[j], g_i[j], I[k]
+        ge, gi, Ik = g_e[j], g_i[j], I[j]
         if forward_euler:
             V[k + 1] = V[k] + dt / C * (-G_L * (V[k] - E_L) - ge * (V[k] - E_e) - gi * (V[k] - E_i) + Ik)
             continue
@@ -290,12 +293,6 @@ def dual_acausal(t, tau_decay, tau_rise):
     t = np.asarray(t, dtype=float)
     scale = tau_decay * tau_rise / (tau_decay - tau_rise)
     return _arr(scale * (np.exp(-t / tau_decay) - np.exp(-t / tau_rise)))
-
-
-def dual_nan_when_equal(t, tau_decay, tau_rise):
-    if tau_decay == tau_rise:
-        return _arr(np.where(np.asarray(t, dtype=float) >= 0, np.nan, 0.0))
-    return reference_dual_exp_kernel(t, tau_decay, tau_rise)
 
 
 def alpha_peak_normalised(t, tau):
@@ -498,12 +495,9 @@ DUAL_MISTAKES = [
             "Your kernel is negative: the exponentials are swapped. exp(-t/tau_decay) - exp(-t/tau_rise) is "
             "positive for tau_decay > tau_rise"),
     Mistake("not causal", dual_acausal, CAUSAL),
-    Mistake("0/0 at equal time constants", dual_nan_when_equal,
-            "Your kernel gives NaN (0/0) when tau_rise == tau_decay: return the limit there, the alpha function "
-            "t exp(-t/tau)"),
 ]
 ALPHA_MISTAKES = [
-    Mistake("peak-normalised", alpha_peak_normalised,
+    Mistake("peak-normalised alpha", alpha_peak_normalised,
             "Your alpha function peaks at 1 ((t/tau) exp(1 - t/tau)): the course's alpha kernel is t exp(-t/tau), "
             "the limit of the notes' dual exponential, with peak tau/e"),
     Mistake("divided by tau", alpha_over_tau,
@@ -619,11 +613,11 @@ REVERSAL_MISTAKES = [
             "The zero of a + b V is at V = -a / b"),
 ]
 NMDA_PSP_MISTAKES = [
-    Mistake("missing Mg block", nmda_psp_no_block, MISSING_BLOCK.replace("NMDA current", "NMDA conductance")),
+    Mistake("missing Mg block in the membrane", nmda_psp_no_block, MISSING_BLOCK.replace("NMDA current", "NMDA conductance")),
     Mistake("block frozen at V_hold", nmda_psp_frozen_block,
             "Your block is evaluated at V_hold for the whole run: B must follow the membrane potential, B(V_k) at "
             "the start of each step (that is what makes the NMDA PSP regenerative)"),
-    Mistake("no holding current", nmda_psp_no_holding,
+    Mistake("no holding current (NMDA)", nmda_psp_no_holding,
             "Your membrane drifts away from V_hold: hold it there with the current g_L (V_hold - E_L)"),
 ]
 
@@ -768,7 +762,8 @@ def hidden_block(rng):
     return [Case(kwargs=dict(V=np.sort(rng.uniform(-120.0, 60.0, 8)), Mg=_mg(rng)),
                  label="random potentials and [Mg]", weight=2.0),
             Case(kwargs=dict(V=float(rng.uniform(-90.0, 0.0)), Mg=_mg(rng)), label="a single potential"),
-            Case(kwargs=dict(V=np.sort(rng.uniform(-100.0, 40.0, 4)), Mg=0.0), label="no magnesium: no block")]
+            Case(kwargs=dict(V=np.sort(rng.uniform(-100.0, 40.0, 4)), Mg=0.01),
+                 label="almost no magnesium (0.01 mM): almost no block")]
 
 
 def hidden_current(rng):
@@ -855,8 +850,8 @@ def hidden_psp(rng):
                  label="an IPSP (E = -80 mV) above its reversal: hyperpolarising"),
             Case(kwargs=dict(V_hold=float(rng.uniform(-100.0, -85.0)), E_syn=-80.0, **run(rng)),
                  label="the same synapse below its reversal: depolarising"),
-            Case(kwargs=dict(V_hold=float(rng.uniform(-90.0, -45.0)), E_syn=float(rng.uniform(-85.0, -60.0)),
-                             **run(rng)), label="a random reversal potential")]
+            Case(kwargs=dict(E_syn=(E := float(rng.uniform(-85.0, -60.0))), V_hold=E + float(rng.uniform(5.0, 30.0)),
+                             **run(rng)), label="a random reversal potential below the holding potential")]
 
 
 def hidden_reversal(rng):
