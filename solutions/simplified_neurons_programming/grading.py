@@ -585,11 +585,11 @@ def hidden_rhs(rng):
                  label=f"eight random states, the '{name}' row", weight=2.0),
             Case(kwargs=dict(V=V2, w=w2, I=float(rng.uniform(0.0, 200.0)), p=p_rand),
                  label="eight random states, random parameters", weight=2.0),
-            Case(kwargs=dict(V=float(rng.uniform(-80.0, -55.0)), w=float(rng.uniform(-20.0, 100.0)),
+            Case(kwargs=dict(V=float(rng.uniform(-80.0, -55.0)), w=float(rng.uniform(10.0, 100.0)),
                              I=float(rng.uniform(0.0, 150.0)), p=p_rand),
                  label="a single state (numbers in, numbers out)"),
             Case(kwargs=dict(V=float(p_rand["V_T"] + rng.uniform(2.0, 5.0) * p_rand["delta_T"]),
-                             w=float(rng.uniform(0.0, 50.0)), I=0.0, p=p_rand),
+                             w=float(rng.uniform(10.0, 50.0)), I=0.0, p=p_rand),
                  label="V above V_T (the exponential term dominates)")]
 
 
@@ -703,8 +703,8 @@ def _synthetic(rng, kind):
             r = float(rng.uniform(1.04, 1.1))
             st = _grid_train(rng, 10.0 + np.cumsum(np.r_[0.0, float(rng.uniform(15.0, 25.0)) * r ** np.arange(12)]))
             st = st[st < duration]
-        else:  # silent
-            return np.zeros(0), 500.0
+        else:  # silent (a duration of its own: not the visible case)
+            return np.zeros(0), round(float(rng.uniform(200.0, 1000.0)), 1)
         if st.size and clear_label(st, duration) == kind:
             return st, duration
     raise RuntimeError(f"no {kind} train with a margin")
