@@ -27,6 +27,7 @@ BUDGET_S = {
     "lectures/03_hodgkin_huxley_theory.ipynb": 90,
     "lectures/04_hodgkin_huxley_programming.ipynb": 120,
     "lectures/05_simplified_neurons_theory.ipynb": 90,
+    "lectures/06_simplified_neurons_programming.ipynb": 90,
     "lectures/08_plasticity.ipynb": 90,
     "lectures/07_synapses.ipynb": 90,
     "solutions/python_numba_basics/python_numba_basics.ipynb": 60,
