@@ -613,7 +613,8 @@ REVERSAL_MISTAKES = [
             "The zero of a + b V is at V = -a / b"),
 ]
 NMDA_PSP_MISTAKES = [
-    Mistake("missing Mg block in the membrane", nmda_psp_no_block, MISSING_BLOCK.replace("NMDA current", "NMDA conductance")),
+    Mistake("missing Mg block in the membrane", nmda_psp_no_block,
+            MISSING_BLOCK.replace("NMDA current", "NMDA conductance")),
     Mistake("block frozen at V_hold", nmda_psp_frozen_block,
             "Your block is evaluated at V_hold for the whole run: B must follow the membrane potential, B(V_k) at "
             "the start of each step (that is what makes the NMDA PSP regenerative)"),
@@ -714,7 +715,8 @@ def hidden_dual(rng):
              label="tau_rise equal to tau_decay (0/0: the alpha limit)"),
         Case(kwargs=dict(t=np.sort(rng.uniform(0.0, 6.0, 6)) * td2, tau_decay=td2, tau_rise=tr2),
              label="tau_rise within 0.1 % of tau_decay"),
-        Case(kwargs=dict(t=float(rng.uniform(0.1, 3.0) * td3), tau_decay=td3, tau_rise=float(td3 * rng.uniform(0.05, 0.5))),
+        Case(kwargs=dict(t=float(rng.uniform(0.1, 3.0) * td3), tau_decay=td3,
+                         tau_rise=float(td3 * rng.uniform(0.05, 0.5))),
              label="a single time after the spike"),
     ]
 
@@ -825,7 +827,8 @@ def hidden_mean(rng):
 
 def _random_inputs(rng):
     return dict(n_e=int(rng.integers(200, 2000)), n_i=int(rng.integers(50, 500)), w_e=float(rng.uniform(0.1, 1.5)),
-                w_i=float(rng.uniform(0.5, 4.0)), tau_e=float(rng.uniform(2.0, 8.0)), tau_i=float(rng.uniform(5.0, 20.0)))
+                w_i=float(rng.uniform(0.5, 4.0)), tau_e=float(rng.uniform(2.0, 8.0)),
+                tau_i=float(rng.uniform(5.0, 20.0)))
 
 
 def hidden_tau(rng):
@@ -1047,7 +1050,8 @@ FROZEN_NOISE_CHECK = [
     "    s, plateau = t[late] - 100.0, dV[t[late] >= 200.0].mean()",
     "    tau_measured = s[np.argmax(dV >= (1.0 - np.exp(-1.0)) * plateau)]",
     '    check_true(f"the step response rises in {tau_measured:.2f} ms, within 20 % of effective_tau(10, 10) = "',
-    '               f"{float(effective_tau(10.0, 10.0)):.2f} ms", abs(tau_measured / effective_tau(10.0, 10.0) - 1.0) < 0.2)',
+    '               f"{float(effective_tau(10.0, 10.0)):.2f} ms",',
+    "               abs(tau_measured / effective_tau(10.0, 10.0) - 1.0) < 0.2)",
 ]
 
 PSP_SELF_CHECKS = [
