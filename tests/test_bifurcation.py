@@ -60,6 +60,13 @@ def test_fhn_stability_along_I(fhn_branches):
                                [FitzHughNagumo().fixed_point_V(i)[0] for i in I], atol=1e-9)
 
 
+def test_fhn_hopf_found_on_a_coarse_grid_whose_end_is_a_node():
+    """At I = 1 the fixed point is an unstable node: the Hopf point inside (1, 1.5) is still found."""
+    m = FitzHughNagumo()
+    hopf = an.hopf_points(m, [0.0, 0.5, 1.0, 1.5, 2.0], FHN_BOX)
+    np.testing.assert_allclose(np.sort(hopf.values), np.sort(m.hopf_currents()), atol=1e-6)
+
+
 def test_fhn_hopf_in_another_parameter():
     # vary a at I = 0.5: Hopf where I = v^3/3 - v + (v + a)/b, v = +-sqrt(1 - b/tau)
     m = FitzHughNagumo()

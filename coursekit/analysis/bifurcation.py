@@ -243,9 +243,28 @@ def hopf_points(model, values, region, param: str = "I", I: float = 0.0, *, bran
             if np.count_nonzero(a.eigenvalues.real > 0) == np.count_nonzero(b.eigenvalues.real > 0):
                 continue
             ga, gb = _hopf_function(a, tol), _hopf_function(b, tol)
-            if ga is None or gb is None or ga * gb > 0:
-                continue
             lo, hi, flo = vals[i], vals[i + 1], a
+            if ga is None or gb is None:
+                # an end of the interval is a node (real eigenvalues only): the pair turns complex
+                # inside it, before or after the crossing; look for a sub-interval whose ends both
+                # have a complex pair and opposite signs of g
+                sub = np.linspace(vals[i], vals[i + 1], 65)
+                prev_v, prev_f, prev_g = vals[i], a, ga
+                for v in sub[1:]:
+                    fv = point(v, prev_f.state)
+                    if fv is None:
+                        break
+                    gv = _hopf_function(fv, tol)
+                    if prev_g is not None and gv is not None and prev_g * gv <= 0:
+                        lo, hi, flo, ga, gb = prev_v, v, prev_f, prev_g, gv
+                        break
+                    prev_v, prev_f, prev_g = v, fv, gv
+                else:
+                    continue
+                if ga is None or gb is None:
+                    continue
+            if ga * gb > 0:
+                continue
             while abs(hi - lo) > xtol:
                 mid = 0.5 * (lo + hi)
                 fm = point(mid, flo.state)
