@@ -262,3 +262,25 @@ def test_sandbox_cannot_see_course_files(course):
     code = f"import os\nseen = os.path.exists({str(course.root)!r})\n"
     r = run_sandboxed([(0, code)], [Call("s", "seen", call=False)], course_paths=[course.root])
     assert r.calls["s"] == {"value": False}
+
+
+def test_solution_definitions_bring_locked_helpers_and_only_what_a_task_uses():
+    """`uses` ships the solution's function, what it calls, and the locked cells' imports, constants
+    and helpers -- never another answer cell's function it does not call."""
+    from coursekit.course.grading.pipeline import SolutionDefinitions
+
+    def cell(src, answer):
+        c = nbformat.v4.new_code_cell(src)
+        c.metadata["nbgrader"] = {"grade_id": f"c{abs(hash(src))}", "solution": answer, "grade": False}
+        return c
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell("import numpy as np\nK = 3\ndef params():\n    return {'a': K}\n", False),
+                cell("def f(x):\n    return params()['a'] * g(x)\ndef g(x):\n    return x + 1\n"
+                     "def secret(x):\n    return 42\nY = f(2)\n", True)]
+    sd = SolutionDefinitions.from_notebooks([nb])
+    src = sd.source(["f"])
+    assert "def secret" not in src and "Y = f(2)" not in src
+    ns = {}
+    exec(src, ns)
+    assert ns["f"](4) == 15

@@ -233,7 +233,12 @@ class SolutionDefinitions:
                     if text is None:
                         continue
                     if isinstance(node, (ast.Import, ast.ImportFrom)) or (
-                            not answer and isinstance(node, (ast.Assign, ast.AnnAssign))):
+                            not answer and isinstance(node, (ast.Assign, ast.AnnAssign, ast.FunctionDef,
+                                                             ast.AsyncFunctionDef, ast.ClassDef))):
+                        # locked cells are in the release anyway: their helpers and constants come along
+                        if not answer and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                            decorators = "".join(f"@{ast.get_source_segment(src, d)}\n" for d in node.decorator_list)
+                            text = decorators + text
                         setup.append(text)
                     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and answer:
                         refs = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
