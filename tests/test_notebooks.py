@@ -33,6 +33,8 @@ BUDGET_S = {
     "solutions/python_numba_basics/python_numba_basics.ipynb": 60,
     "solutions/hodgkin_huxley_programming/hodgkin_huxley_programming.ipynb": 60,
     "lectures/11_cann_1.ipynb": 60,
+    "lectures/10_ei_balance.ipynb": 120,           # four Brunel networks of 5000 neurons, three balanced LIF runs
+    "solutions/ei_balance/ei_balance.ipynb": 60,
 }
 
 
