@@ -1,0 +1,83 @@
+"""Learning: training recurrent rate networks with gradients written out, and
+reservoir computing (sessions d8-am and d8-pm).
+
+Training side (one concept per module)
+--------------------------------------
+* :mod:`.rnn` -- the notes' rate RNN, ``tau dr/dt = -r + f(W_rec r + W_in u + b
+  + sqrt(2 tau) sigma_rec zeta)``, its discretisation ``r_t = (1 - alpha)
+  r_{t-1} + alpha f(...)`` with ``alpha = dt/tau`` and noise whose effect does
+  not depend on dt; readout ``y = W_out r``; tanh, ReLU, softplus; Dale's law
+  and connectivity masks (:class:`RateRNN`, :class:`Trajectory`).
+* :mod:`.loss` -- the masked mean squared error every gradient below differentiates.
+* :mod:`.bptt`, :mod:`.rtrl`, :mod:`.implicit`, :mod:`.eprop` -- the four
+  gradients, each written out in numpy step by step: backpropagation through
+  time, real-time recurrent learning (O(N^4) per step), the implicit
+  (fixed-point, Almeida-Pineda) gradient of a loss at the steady state, and the
+  online approximation with diagonal eligibility traces (e-prop style).
+* :mod:`.gradcheck` -- central finite differences, relative error, cosine similarity.
+* :mod:`.optim` -- Adam and gradient-norm clipping.
+* :mod:`.train` -- a plain training loop (:func:`train`).
+* :mod:`.tasks` -- the cognitive tasks as seeded generators of inputs, targets
+  and masks (:class:`Trials`).
+* :mod:`.evaluate` -- choices, accuracy and the psychometric curve of a trained network.
+* :mod:`.reduction` -- from a spiking LIF population to the rate model (tau_s vs tau_m).
+
+Reservoir computing
+-------------------
+The echo-state network, its readout and benchmarks live in the reservoir
+modules named in the reservoir block of ``_RESERVOIR_EXPORTS`` below.
+
+Names are resolved on first use, so ``import coursekit.learning`` stays light.
+"""
+import importlib
+
+_EXPORTS = {
+    # --- training side: the rate RNN, its gradients, tasks -----------------
+    "RateRNN": "rnn",
+    "Trajectory": "rnn",
+    "ACTIVATIONS": "rnn",
+    "masked_mse": "loss",
+    "bptt": "bptt",
+    "rtrl": "rtrl",
+    "implicit_gradient": "implicit",
+    "steady_state": "implicit",
+    "eprop": "eprop",
+    "numerical_gradient": "gradcheck",
+    "relative_error": "gradcheck",
+    "cosine_similarity": "gradcheck",
+    "Adam": "optim",
+    "clip_by_norm": "optim",
+    "train": "train",
+    "Training": "train",
+    "GRADIENTS": "train",
+    "Trials": "tasks",
+    "perceptual_decision": "tasks",
+    "context_dependent_integration": "tasks",
+    "delayed_match_to_sample": "tasks",
+    "parametric_working_memory": "tasks",
+    "flip_flop": "tasks",
+    "choices": "evaluate",
+    "accuracy": "evaluate",
+    "psychometric": "evaluate",
+}
+_SUBMODULES = ("rnn", "loss", "bptt", "rtrl", "implicit", "eprop", "gradcheck", "optim", "train", "tasks",
+               "evaluate", "reduction")
+
+# --- reservoir computing: its modules add their names here (keep this block) ---
+_RESERVOIR_EXPORTS = {
+}
+_RESERVOIR_SUBMODULES = ()
+# --- end of reservoir computing --------------------------------------------------
+
+_EXPORTS.update(_RESERVOIR_EXPORTS)
+_SUBMODULES = _SUBMODULES + tuple(_RESERVOIR_SUBMODULES)
+
+__all__ = sorted(_EXPORTS) + list(_SUBMODULES)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
