@@ -11,7 +11,10 @@ own right-hand side: :func:`coursekit.analysis.nullclines`,
 :func:`~coursekit.analysis.fixed_points`,
 :func:`coursekit.analysis.manifolds.saddle_manifolds`,
 :func:`~coursekit.analysis.trajectory`, and :func:`coursekit.simulate` for the
-noisy trials (Euler--Maruyama, seeded).  An update takes a few tenths of a second.
+noisy trials (Euler--Maruyama, seeded); :func:`decision_plane` returns that
+data, :func:`coursekit.plotting.decision_plane.plot_decision_plane` draws it on
+any Axes (the lecture's static panels use the two directly).  An update takes a
+few tenths of a second.
 
 Like :mod:`coursekit.widgets` (whose figure machinery it uses): it returns an
 ``ipywidgets`` container, or, headless (CI, scripts, ``MPLBACKEND=Agg``), the
@@ -29,8 +32,7 @@ import numpy as np
 from .analysis.manifolds import saddle_manifolds
 from .analysis.phase_plane import Nullclines, fixed_points, nullclines, trajectory
 from .networks.decision import WongWang
-from .plotting._units import legend_outside
-from .plotting.phase_plane import plot_fixed_points, plot_nullclines
+from .plotting.decision_plane import plot_decision_plane
 from .widgets import _container, _LiveFigure, headless_reason
 
 __all__ = ["DecisionPlaneData", "DecisionPlane", "decision_plane", "decision_explorer"]
@@ -38,7 +40,6 @@ __all__ = ["DecisionPlaneData", "DecisionPlane", "decision_plane", "decision_exp
 #: the plane of the reduced model without noise, and its box
 PLANE = dict(variables=("S1", "S2"), fixed={"I_noise1": 0.0, "I_noise2": 0.0})
 BOX = {"S1": (0.0, 1.0), "S2": (0.0, 1.0)}
-UNITS = {"S1": "", "S2": ""}   # gating variables: dimensionless
 
 
 @dataclass(frozen=True)
@@ -127,36 +128,16 @@ class DecisionPlane(_LiveFigure):
         self.ax = self.figure.add_subplot()
         self.figure.subplots_adjust(left=0.1, right=0.66, top=0.86, bottom=0.1)
         self.status = self.figure.text(0.1, 0.9, "", fontsize=10)
-        self.lines: dict[str, list] = {}
+        self.lines: dict = {}   # the drawn lines (see plot_decision_plane)
 
     def update(self, coherence=0.0, mu0=30.0) -> float:
         """Recompute and redraw; returns the wall time it took (s), also kept in ``timings``."""
         t0 = time.perf_counter()
         data = decision_plane(coherence, mu0, model=self.model, n_trials=self.n_trials)
         self.data = data
-        ax = self.ax
-        ax.clear()
-        self.lines = {"trials": [], "stable manifold": [], "unstable manifold": []}
-        for k, tr in enumerate(data.trials):
-            (line,) = ax.plot(tr[0], tr[1], color="0.75", lw=0.7, label="noisy trials" if k == 0 else None)
-            self.lines["trials"].append(line)
-        plot_nullclines(data.nullclines, ax, units=UNITS)
-        for man in data.manifolds:
-            for b in man.stable:
-                first = not self.lines["stable manifold"]
-                (line,) = ax.plot(b[:, 0], b[:, 1], color="k", lw=1.6, ls="--",
-                                  label="stable manifold (boundary)" if first else None)
-                self.lines["stable manifold"].append(line)
-            for b in man.unstable:
-                first = not self.lines["unstable manifold"]
-                (line,) = ax.plot(b[:, 0], b[:, 1], color="tab:purple", lw=1.0,
-                                  label="unstable manifold" if first else None)
-                self.lines["unstable manifold"].append(line)
-        (self.lines["trajectory"],) = ax.plot(data.trajectory[0], data.trajectory[1], color="tab:green", lw=1.6,
-                                              label="no noise, from the spontaneous state")
-        plot_fixed_points(data.fixed_points, ax)
-        ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal")
-        legend_outside(ax)
+        self.ax.clear()
+        plot_decision_plane(data, self.ax)
+        self.lines = self.ax.decision_lines
         self.status.set_text(f"c' = {data.coherence:.1f} %, μ0 = {data.mu0:.0f} Hz: {_describe(data.fixed_points)}")
         self.draw()
         elapsed = time.perf_counter() - t0

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from coursekit.analysis.manifolds import SaddleManifolds, saddle_manifolds
+from coursekit.analysis.manifolds import SaddleManifolds, saddle_directions, saddle_manifolds
 from coursekit.analysis.phase_plane import fixed_points
 from coursekit.analysis.reduced import ReducedModel
 from coursekit.networks.decision import WongWang
@@ -118,3 +118,16 @@ def test_bad_input_names_the_problem(decision_plane):
         saddle_manifolds(m, res.saddle, BOX, I=30.0, eps=0.5, **PLANE)
     with pytest.raises(ValueError, match="2 variables"):
         saddle_manifolds(m, [0.4, 0.4, 0.0, 0.0], BOX, I=30.0)
+
+
+def test_saddle_directions_are_the_eigenvectors():
+    # J = [[1, 2], [2, 1]]: eigenvalues -1 (along (1, -1)) and 3 (along (1, 1))
+    v_s, v_u = saddle_directions([[1.0, 2.0], [2.0, 1.0]])
+    np.testing.assert_allclose(v_s, np.array([1.0, -1.0]) / np.sqrt(2), atol=1e-15)
+    np.testing.assert_allclose(v_u, np.array([1.0, 1.0]) / np.sqrt(2), atol=1e-15)
+    v_s, v_u = saddle_directions([[-2.0, 0.0], [0.0, 0.5]])
+    np.testing.assert_allclose(v_s, [1.0, 0.0])
+    np.testing.assert_allclose(v_u, [0.0, 1.0])
+    for J in ([[-1.0, 0.0], [0.0, -2.0]], [[0.0, 1.0], [-1.0, 0.0]], np.eye(3)):
+        with pytest.raises(ValueError):
+            saddle_directions(J)

@@ -20,6 +20,7 @@ shrinks along the stable manifold when integrating backwards (the flow
 contracts towards it), so ``eps = 1e-6`` of the region's size is ample.
 
 * :func:`saddle_manifolds` -- both branches of both manifolds;
+* :func:`saddle_directions` -- the stable and unstable eigenvectors of a saddle;
 * :class:`SaddleManifolds` -- the result (arrays of points, one per branch).
 """
 from __future__ import annotations
@@ -61,10 +62,18 @@ class SaddleManifolds:
     I: float
 
 
-def _directions(J):
-    """Unit eigenvectors (stable, unstable) of a 2x2 saddle Jacobian, each with a positive first
-    non-zero component (a sign convention only: both signs are integrated)."""
-    lam, vec = np.linalg.eig(np.asarray(J, dtype=np.float64))
+def saddle_directions(J):
+    """The unit eigenvectors ``(stable, unstable)`` of a 2 x 2 saddle Jacobian ``J``.
+
+    The stable one belongs to the negative eigenvalue: the stable manifold is
+    tangent to it at the saddle.  Each has a positive first non-zero component
+    (eigenvectors have no sign; this picks one).  Raises ``ValueError`` when
+    ``J`` is not the Jacobian of a saddle (eigenvalues real, of opposite signs).
+    """
+    J = np.asarray(J, dtype=np.float64)
+    if J.shape != (2, 2) or not np.all(np.isfinite(J)):
+        raise ValueError(f"J must be a finite 2 x 2 matrix, got shape {J.shape}")
+    lam, vec = np.linalg.eig(J)
     if np.any(np.abs(lam.imag) > 0) or not (lam.real.min() < 0 < lam.real.max()):
         raise ValueError(f"not a saddle: eigenvalues {lam}")
     out = []
@@ -159,7 +168,7 @@ def saddle_manifolds(model, saddle, region, I=0.0, *, variables=None, fixed=None
     if fp.stability != SADDLE:
         raise ValueError(f"the point {state.tolist()} is a {fp.stability}, not a saddle "
                          f"(eigenvalues {np.round(fp.eigenvalues, 8).tolist()})")
-    v_s, v_u = _directions(fp.jacobian)
+    v_s, v_u = saddle_directions(fp.jacobian)
     size = hi - lo
     max_step = duration / 200.0 if max_step is None else float(max_step)
     branches = {}
@@ -172,4 +181,4 @@ def saddle_manifolds(model, saddle, region, I=0.0, *, variables=None, fixed=None
     return SaddleManifolds(fp, branches["stable"], branches["unstable"], v_s, v_u, tuple(m.state_names), float(I))
 
 
-__all__ = ["SaddleManifolds", "saddle_manifolds"]
+__all__ = ["SaddleManifolds", "saddle_directions", "saddle_manifolds"]
