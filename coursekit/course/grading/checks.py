@@ -145,6 +145,8 @@ def check_group(title: str):
 
 
 def _plain(x: Any) -> Any:
+    if isinstance(x, str):
+        return x
     if isinstance(x, (np.ndarray, np.generic)):
         return np.asarray(x)
     if isinstance(x, (list, tuple)):

@@ -90,7 +90,7 @@ class CaseResult:
             if self.detail and not hidden:
                 text += f" ({self.detail})"
             if self.diagnosis:
-                text += f". {self.diagnosis[:1].upper()}{self.diagnosis[1:]}"
+                text += f" → {self.diagnosis}"
         return text
 
 

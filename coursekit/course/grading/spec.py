@@ -293,6 +293,7 @@ CATEGORY_TEXT = {
     "shape": "wrong shape or length",
     "nan": "NaN or inf where a number is expected",
     "value": "wrong value",
+    "not text": "returned something that is not text",
 }
 
 
@@ -304,6 +305,14 @@ def classify(got: Any, expected: Any, rtol: float, atol: float, nan_matches: boo
     With ``nan_matches`` a NaN in ``got`` matches a NaN in ``expected`` (used to
     recognise a wrong variant that produces NaN, e.g. the naive 0/0 rate).
     """
+    if isinstance(expected, str):  # a text answer ("AI", "class 2"): equal after stripping surrounding space
+        if got is None:
+            return Verdict(False, "missing", f"expected {expected!r}, got None")
+        if not isinstance(got, str):
+            return Verdict(False, "not text", f"expected the text {expected!r}, got {_short(got)}")
+        if got.strip() == expected.strip():
+            return Verdict(True, "ok", "ok")
+        return Verdict(False, "value", f"expected {expected!r}, got {got[:40]!r}")
     if got is None:
         return Verdict(False, "missing", "expected a number or array, got None")
     if isinstance(got, str):
