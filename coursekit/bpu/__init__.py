@@ -32,10 +32,11 @@ Modules (one concept each)
   ``(n_axons, n)`` synapses (``Weights`` or ``Synapses``).
   ``Core.run(steps, current=, input_spikes=, record=)`` -> ``CoreResult``
   (``spikes`` (steps, n) bool, ``state(name)`` int64 (steps, n_recorded)).  Steps
-  are synchronous and every spike arrives one step after it is emitted, from a
-  neuron of the core or from an input axon (give another core's spikes of step
-  t as ``input_spikes[t]``, and two cores stay in lock step when each is run one
-  step at a time).  ``current`` (integers, the neuron's input units) acts at
+  are synchronous and every spike arrives one step after it is emitted: a
+  neuron's spike of step t acts at t + 1, and ``input_spikes[t]`` are the spikes
+  that arrive on the input axons at step t, i.e. that other cores emitted at
+  t - 1 (run cores in lock step one step at a time, each given the others'
+  previous spikes).  ``current`` (integers, the neuron's input units) acts at
   once.  The state persists across ``run`` calls; ``reset()`` starts over.
 * :mod:`~coursekit.bpu.lif` -- ``FixedLIF(model, dt, fmt, rounding, decay)``:
   coursekit's ``LIF`` in any format; ``x = V - V_rest``, exact exponential
@@ -58,8 +59,8 @@ Adding a neuron model to the core (the compiler's programs)
 -----------------------------------------------------------
 A core neuron model is any object with ``state_names``, ``initial_state(n)``
 (an int64 array ``(len(state_names), n)``) and ``run_kernel(state, wiring,
-current, input_spikes, last_spikes, last_input_spikes, rec_idx, rec, spikes,
-lfsr)``, which calls a module-level jitted time loop; that loop calls
+current, input_spikes, last_spikes, rec_idx, rec, spikes, lfsr)``, which calls
+a module-level jitted time loop; that loop calls
 :func:`coursekit.bpu.core.synaptic_input` once per step and the integer helpers
 of ``coursekit.bpu._arith`` (``shr``, ``shift``, ``overflow``, ``lfsr_next``)
 for its arithmetic.  ``lif.py`` is the pattern to copy.

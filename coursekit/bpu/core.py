@@ -8,13 +8,16 @@ What a core is (Tianjic: Pei et al. 2019, Nature 572:106; Loihi: Davies et al.
   per core), counting recurrent synapses and synapses from input axons;
 * weights are int8 mantissas with a shared exponent per projection
   (:class:`coursekit.bpu.weights.Weights`);
-* time advances in **synchronous steps**, and every spike -- from a neuron of
-  this core or from an input axon -- arrives **one step after** it is emitted.
+* time advances in **synchronous steps**, and every spike arrives **one step
+  after** it is emitted: a spike of a neuron of this core at step ``t`` acts on
+  its targets at step ``t + 1``; the input axons carry spikes that other cores
+  (or the outside world) emitted at step ``t - 1``, given as ``input_spikes[t]``.
 
 One step ``t`` of :meth:`Core.run`:
 
-1. accumulate, per neuron, the mantissas of the synapses whose source spiked at
-   step ``t - 1`` (recurrent and input projections apart), scale each sum by its
+1. accumulate, per neuron, the mantissas of the synapses whose source neuron
+   spiked at step ``t - 1`` and of those whose input axon carries a spike in
+   ``input_spikes[t]`` (the two projections apart), scale each sum by its
    projection's ``2**exponent`` (a right shift, rounded by ``weight_rounding``,
    for a negative exponent), and add them: the synaptic input ``s_i`` (integer,
    LSBs of the neuron's input variable);
@@ -24,7 +27,7 @@ One step ``t`` of :meth:`Core.run`:
 
 A neuron model for the core (``FixedLIF``, ``LoihiLIF``; the compiler's
 programs) provides ``state_names``, ``initial_state(n)`` and
-``run_kernel(core_arrays...)``: its own jitted time loop, which calls
+``run_kernel(...)``: its own jitted time loop, which calls
 :func:`synaptic_input` of this module once per step.  See
 :class:`coursekit.bpu.lif.FixedLIF` for the pattern.
 """
@@ -185,7 +188,6 @@ class Core:
         self.state = np.ascontiguousarray(self.neuron.initial_state(self.n), dtype=np.int64)
         self.t = 0
         self.last_spikes = np.zeros(self.n, dtype=np.bool_)
-        self.last_input_spikes = np.zeros(self.n_axons, dtype=np.bool_)
 
     def wiring(self) -> Wiring:
         r, i = self.recurrent, self.inputs
@@ -211,9 +213,11 @@ class Core:
             integer: a scalar, one per neuron ``(n,)``, or ``(steps, n)``).  It
             acts in the step it is given (no delay), like a bias.
         input_spikes : array of bool, shape (steps, n_axons), optional
-            Spikes emitted by the input axons at each step; they arrive one
-            step later (so the spikes of another core's step ``t`` are given
-            here at ``t``).
+            Spikes arriving on the input axons at each step: those that other
+            cores emitted one step earlier.  To run cores in lock step, run
+            each one step at a time and give each the others' spikes of the
+            previous step.  (Lava's ``RingBuffer -> Dense`` delivers a spike of
+            data column ``t`` at step ``t + 1``: shift such a raster by one row.)
         record : None, "all" or array of int
             Neurons whose states are recorded after every step.
         """
@@ -240,13 +244,11 @@ class Core:
         names = tuple(self.neuron.state_names)
         rec = np.zeros((steps, len(names), rec_idx.size), dtype=np.int64)
         spikes = np.zeros((steps, self.n), dtype=np.bool_)
-        self.neuron.run_kernel(self.state, self.wiring(), cur, spk_in, self.last_spikes, self.last_input_spikes,
-                               rec_idx, rec, spikes, self.lfsr.array)
+        self.neuron.run_kernel(self.state, self.wiring(), cur, spk_in, self.last_spikes, rec_idx, rec, spikes,
+                               self.lfsr.array)
         t0 = self.t
         self.t += steps
         self.last_spikes = spikes[-1].copy()
-        if self.n_axons:
-            self.last_input_spikes = spk_in[-1].copy()
         states = {name: rec[:, k, :] for k, name in enumerate(names)} if rec_idx.size else {}
         return CoreResult(spikes, states, rec_idx, t0, self.neuron)
 
@@ -307,8 +309,11 @@ def _project(ptr, tgt, w, exponent, mode, spiking, acc, out, lfsr):
 
 
 @njit
-def synaptic_input(wiring, last_spikes, last_input_spikes, acc, out, lfsr):
-    """``out[i]``: the scaled synaptic input of neuron ``i`` from the spikes of the previous step.
+def synaptic_input(wiring, last_spikes, input_spikes, acc, out, lfsr):
+    """``out[i]``: the scaled synaptic input of neuron ``i`` at this step.
+
+    ``last_spikes``: the core's spikes of the previous step; ``input_spikes``:
+    the spikes arriving on the input axons at this step.
 
     ``acc`` is a scratch array of length n.  Each projection's sum is scaled
     by its own exponent (``Synapses.exponent``) before the two are added.
@@ -317,5 +322,5 @@ def synaptic_input(wiring, last_spikes, last_input_spikes, acc, out, lfsr):
         out[i] = 0
     _project(wiring.rec_ptr, wiring.rec_tgt, wiring.rec_w, wiring.rec_exp, wiring.weight_rounding, last_spikes,
              acc, out, lfsr)
-    _project(wiring.in_ptr, wiring.in_tgt, wiring.in_w, wiring.in_exp, wiring.weight_rounding, last_input_spikes,
-             acc, out, lfsr)
+    _project(wiring.in_ptr, wiring.in_tgt, wiring.in_w, wiring.in_exp, wiring.weight_rounding, input_spikes, acc,
+             out, lfsr)

@@ -133,10 +133,9 @@ class FixedLIF:
         """Synaptic jumps (mV) -> LSBs of x, for :func:`coursekit.bpu.quantize_weights`."""
         return np.asarray(w_mV, dtype=np.float64) / self.fmt.lsb
 
-    def run_kernel(self, state, wiring, current, input_spikes, last_spikes, last_input_spikes, rec_idx, rec,
-                   spikes, lfsr):
-        _run_fixed_lif(state, self.params, wiring, current, input_spikes, last_spikes.copy(),
-                       last_input_spikes.copy(), rec_idx, rec, spikes, lfsr)
+    def run_kernel(self, state, wiring, current, input_spikes, last_spikes, rec_idx, rec, spikes, lfsr):
+        _run_fixed_lif(state, self.params, wiring, current, input_spikes, last_spikes.copy(), rec_idx, rec,
+                       spikes, lfsr)
 
     def __repr__(self):
         d = f"A={self.A}/2^{self.decay_bits}" if self.decay == "multiply" else f"shift {self.k}"
@@ -171,14 +170,14 @@ def _neuron_pass(S, c, syn, sp, p, rnd, ovf, lfsr):
 
 
 @njit
-def _run_fixed_lif(S, p, wiring, cur, spk_in, last, last_in, rec_idx, rec, spikes, lfsr):
+def _run_fixed_lif(S, p, wiring, cur, spk_in, last, rec_idx, rec, spikes, lfsr):
     n = S.shape[1]
     steps = spikes.shape[0]
     rnd, ovf = p[_ROUND], p[_OVF]
     acc = np.zeros(n, np.int64)
     syn = np.zeros(n, np.int64)
     for t in range(steps):
-        synaptic_input(wiring, last, last_in, acc, syn, lfsr)
+        synaptic_input(wiring, last, spk_in[t], acc, syn, lfsr)
         c = cur[t if cur.shape[0] > 1 else 0]
         # the rounding and overflow rules as constants, so that the compiler specialises each loop
         if rnd == _arith.NEAREST and ovf == _arith.SATURATE:
@@ -189,8 +188,6 @@ def _run_fixed_lif(S, p, wiring, cur, spk_in, last, last_in, rec_idx, rec, spike
             _neuron_pass(S, c, syn, spikes[t], p, rnd, ovf, lfsr)
         for i in range(n):
             last[i] = spikes[t, i]
-        for j in range(last_in.shape[0]):
-            last_in[j] = spk_in[t, j]
         for k in range(rec_idx.shape[0]):
             rec[t, _X, k] = S[_X, rec_idx[k]]
             rec[t, _REF, k] = S[_REF, rec_idx[k]]

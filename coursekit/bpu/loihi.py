@@ -129,10 +129,9 @@ class LoihiLIF:
     def initial_state(self, n: int) -> np.ndarray:
         return np.zeros((2, n), dtype=np.int64)
 
-    def run_kernel(self, state, wiring, current, input_spikes, last_spikes, last_input_spikes, rec_idx, rec,
-                   spikes, lfsr):
-        _run_loihi_lif(state, self.params, wiring, current, input_spikes, last_spikes.copy(),
-                       last_input_spikes.copy(), rec_idx, rec, spikes, lfsr)
+    def run_kernel(self, state, wiring, current, input_spikes, last_spikes, rec_idx, rec, spikes, lfsr):
+        _run_loihi_lif(state, self.params, wiring, current, input_spikes, last_spikes.copy(), rec_idx, rec,
+                       spikes, lfsr)
 
     def __repr__(self):
         return (f"LoihiLIF(du={self.du}, dv={self.dv}, vth={self.vth}, bias_mant={self.bias_mant}, "
@@ -225,14 +224,14 @@ def _neuron_pass(S, c, syn, sp, du, dv, vth_eff, bias, mode, ovf, lfsr):
 
 
 @njit
-def _run_loihi_lif(S, p, wiring, cur, spk_in, last, last_in, rec_idx, rec, spikes, lfsr):
+def _run_loihi_lif(S, p, wiring, cur, spk_in, last, rec_idx, rec, spikes, lfsr):
     n = S.shape[1]
     steps = spikes.shape[0]
     du, dv, vth_eff, bias, mode, ovf = p[_DU], p[_DV], p[_VTH], p[_BIAS], p[_DROUND], p[_OVF]
     acc = np.zeros(n, np.int64)
     syn = np.zeros(n, np.int64)
     for t in range(steps):
-        synaptic_input(wiring, last, last_in, acc, syn, lfsr)
+        synaptic_input(wiring, last, spk_in[t], acc, syn, lfsr)
         c = cur[t if cur.shape[0] > 1 else 0]
         if mode == _arith.TOWARD_ZERO and ovf == 1:
             # Lava's rules as constants, so that the compiler specialises (and vectorises) this loop
@@ -241,8 +240,6 @@ def _run_loihi_lif(S, p, wiring, cur, spk_in, last, last_in, rec_idx, rec, spike
             _neuron_pass(S, c, syn, spikes[t], du, dv, vth_eff, bias, mode, ovf, lfsr)
         for i in range(n):
             last[i] = spikes[t, i]
-        for j in range(last_in.shape[0]):
-            last_in[j] = spk_in[t, j]
         for k in range(rec_idx.shape[0]):
             rec[t, _U, k] = S[_U, rec_idx[k]]
             rec[t, _V, k] = S[_V, rec_idx[k]]
