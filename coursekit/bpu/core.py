@@ -143,6 +143,15 @@ class Core:
         The core's limits (default 1024 and 256).
     seed : int
         Seed of the core's LFSR (stochastic rounding), 1 to 65535.
+
+    Attributes
+    ----------
+    state : ndarray of int64, shape (len(neuron.state_names), n)
+        The stored integers of every neuron; may be set before a run (e.g.
+        random initial potentials); :meth:`reset` returns to the model's
+        initial state.
+    t : int
+        Steps run so far.
     """
 
     def __init__(self, neuron, n: int, recurrent=None, inputs=None, *, weight_rounding: str = "truncate",

@@ -32,7 +32,7 @@ import numpy as np
 from .._jit import njit
 from . import _arith
 from .core import synaptic_input
-from .fixed_point import LFSR, Format, decay_factor, get_format, rounding_code
+from .fixed_point import LFSR, decay_factor, get_format, rounding_code
 
 _X, _REF = 0, 1
 # parameter record of the kernel (int64)
@@ -61,6 +61,12 @@ class FixedLIF:
 
     Raises ValueError when a parameter does not fit the format (naming the
     parameter, the format and its range), or when the decay rounds to 1.
+
+    With ``rounding="stochastic"`` the core's LFSR is advanced once per neuron
+    per step, in neuron order (refractory neurons included), after the draws of
+    the synaptic input (if the core's ``weight_rounding`` is stochastic too: one
+    per neuron whose weight sum is shifted right); so a run is reproduced bit
+    for bit from the core's ``seed``.
     """
 
     state_names = ("x", "refractory")
