@@ -1,4 +1,10 @@
 """The emulated core: limits, the one-step delay, continuation, and coursekit's LIF in int16 by hand."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -168,3 +174,45 @@ def test_fixed_lif_parameter_that_does_not_fit():
         FixedLIF(LIF(tau=100.0), 0.1, "Q8.7", decay_bits=8)
     with pytest.raises(ValueError, match="model must be a coursekit.neurons.LIF"):
         FixedLIF(object(), 0.1)
+
+
+# -- compiled once, loaded from disk, the same without numba --------------------------------------
+PROBE = textwrap.dedent("""
+    import hashlib, json
+    import numpy as np
+    from coursekit import _jit
+    from coursekit.bpu import Core, FixedLIF, LoihiLIF, Weights, lif, loihi
+    from coursekit.neurons import LIF
+    rng = np.random.default_rng(5)
+    W = rng.integers(-40, 60, (50, 50)) * (rng.random((50, 50)) < 0.2)
+    a = Core(LoihiLIF(du=300, dv=100, vth=20, bias_mant=90), 50, recurrent=Weights(W, -1)).run(300, record="all")
+    f = FixedLIF(LIF(), 0.1, "Q8.7", "stochastic")
+    b = Core(f, 50, recurrent=Weights(W, 3), weight_rounding="stochastic").run(300, current=f.input_from_current(
+        260.0), record="all")
+    h = hashlib.sha256()
+    for arr in (a.spikes, a.state("u"), a.state("v"), b.spikes, b.state("x")):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    stats = {}
+    if _jit.JIT_ENABLED:
+        for k in (loihi._run_loihi_lif, lif._run_fixed_lif):
+            stats[k.__name__] = [sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values())]
+    print(json.dumps({"hash": h.hexdigest(), "stats": stats, "spikes": int(a.spikes.sum() + b.spikes.sum())}))
+""")
+
+
+def _probe(env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}
+    env.update(env_extra)
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_kernels_load_from_the_disk_cache_and_equal_plain_python(tmp_path):
+    env = {"COURSEKIT_CACHE_DIR": str(tmp_path / "ck"), "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    first, second = _probe(env), _probe(env)
+    assert all(m >= 1 for _, m in first["stats"].values())                  # compiled the first time
+    assert all(h >= 1 and m == 0 for h, m in second["stats"].values())      # loaded, not compiled
+    plain = _probe({"COURSEKIT_DISABLE_JIT": "1", "COURSEKIT_CACHE_DIR": str(tmp_path / "ck")})
+    assert plain["stats"] == {} and first["spikes"] > 100
+    assert first["hash"] == second["hash"] == plain["hash"]
