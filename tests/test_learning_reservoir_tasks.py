@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from coursekit.learning.mackey_glass import mackey_glass, mackey_glass_rhs, solve_mackey_glass
-from coursekit.learning.narma import CLASSIC_COEFFICIENTS, narma, narma10
+from coursekit.learning.mackey_glass import mackey_glass_series, mackey_glass_rhs, solve_mackey_glass
+from coursekit.learning.narma import CLASSIC_COEFFICIENTS, narma10, narma_series
 from coursekit.learning.reservoir import fit_readout, forecast, nrmse, predict, random_reservoir
 
 
@@ -43,9 +43,9 @@ def test_narma10_is_the_classic_recursion():
 
 def test_narma_other_orders_and_coefficients():
     u = np.random.default_rng(1).uniform(0, 0.5, 500)
-    _, y = narma(u=u, order=10, coefficients=(0.3, 0.05, 1.5, 0.1))
+    _, y = narma_series(u=u, order=10, coefficients=(0.3, 0.05, 1.5, 0.1))
     np.testing.assert_allclose(y, narma10(u=u)[1], rtol=0, atol=0)
-    _, y5 = narma(u=u, order=5, coefficients=(0.2, 0.0, 1.0, 0.0))
+    _, y5 = narma_series(u=u, order=5, coefficients=(0.2, 0.0, 1.0, 0.0))
     # b = 0 and d = 0: a linear recursion y(t+1) = 0.2 y(t) + u(t-4) u(t)
     ref, prev = [], 0.0
     for t in range(500):
@@ -56,16 +56,16 @@ def test_narma_other_orders_and_coefficients():
 
 def test_narma_divergence_is_an_error_not_inf():
     with pytest.raises(FloatingPointError, match="diverged"):
-        narma(2000, order=10, u_range=(0.0, 2.0), seed=0)
+        narma_series(2000, order=10, u_range=(0.0, 2.0), seed=0)
 
 
 def test_narma_bad_input():
     with pytest.raises(ValueError, match="order must be an integer >= 1"):
-        narma(10, order=0)
+        narma_series(10, order=0)
     with pytest.raises(ValueError, match="give n_steps"):
-        narma()
+        narma_series()
     with pytest.raises(ValueError, match="u_range"):
-        narma(10, u_range=(0.5, 0.0))
+        narma_series(10, u_range=(0.5, 0.0))
 
 
 # ---------------------------------------- the NARMA-10 targets of the issue
@@ -151,12 +151,12 @@ def test_mackey_glass_rhs_and_history():
 
 
 def test_mackey_glass_sampling_and_transient():
-    t, x = mackey_glass(50, sample_dt=2.0, dt=0.1, transient=100.0)
+    t, x = mackey_glass_series(50, sample_dt=2.0, dt=0.1, transient=100.0)
     tg, xg = solve_mackey_glass(198.0, dt=0.1)
     np.testing.assert_allclose(t, 100.0 + 2.0 * np.arange(50))
     np.testing.assert_allclose(x, xg[1000::20], rtol=0, atol=0)
     # MG-17 stays on its attractor: bounded, positive, irregular (mean and range of the classic series)
-    _, x = mackey_glass(3000, transient=500.0)
+    _, x = mackey_glass_series(3000, transient=500.0)
     assert 0.2 < x.min() < 0.5 and 1.2 < x.max() < 1.4 and 0.85 < x.mean() < 0.95
 
 
@@ -164,17 +164,17 @@ def test_mackey_glass_bad_input():
     with pytest.raises(ValueError, match=r"tau = 17 time units must be a whole number .* of dt = 0.3"):
         solve_mackey_glass(10.0, dt=0.3)
     with pytest.raises(ValueError, match="sample_dt = 1.05 time units"):
-        mackey_glass(10, sample_dt=1.05)
+        mackey_glass_series(10, sample_dt=1.05)
     with pytest.raises(ValueError, match="x0 must be > 0"):
-        mackey_glass(10, x0=-1.0)
+        mackey_glass_series(10, x0=-1.0)
     with pytest.raises(ValueError, match="tau must be > 0"):
-        mackey_glass(10, tau=0.0)
+        mackey_glass_series(10, tau=0.0)
 
 
 # ---------------------------------------- the Mackey-Glass targets of the issue
 @pytest.fixture(scope="module")
 def mg_series():
-    return mackey_glass(7001, transient=500.0)[1]
+    return mackey_glass_series(7001, transient=500.0)[1]
 
 
 def _mg_reservoir(seed):

@@ -65,8 +65,33 @@ _SUBMODULES = ("rnn", "loss", "bptt", "rtrl", "implicit", "eprop", "gradcheck", 
 
 # --- reservoir computing: its modules add their names here (keep this block) ---
 _RESERVOIR_EXPORTS = {
+    "EchoStateNetwork": "reservoir",
+    "Readout": "reservoir",
+    "random_reservoir": "reservoir",
+    "run_reservoir": "reservoir",
+    "ridge_readout": "reservoir",
+    "fit_readout": "reservoir",
+    "predict": "reservoir",
+    "free_run": "reservoir",
+    "forecast": "reservoir",
+    "nrmse": "reservoir",
+    "max_singular_value": "echo_state",
+    "spectral_radius": "echo_state",
+    "leaky_update_matrix": "echo_state",
+    "effective_spectral_radius": "echo_state",
+    "scale_to_effective_radius": "echo_state",
+    "EchoStateDiagnostics": "echo_state",
+    "echo_state_diagnostics": "echo_state",
+    "state_forgetting": "echo_state",
+    "MemoryCapacity": "short_term_memory",
+    "memory_capacity": "short_term_memory",
+    "linear_memory_capacity": "short_term_memory",
+    "narma_series": "narma",
+    "narma10": "narma",
+    "mackey_glass_series": "mackey_glass",
+    "solve_mackey_glass": "mackey_glass",
 }
-_RESERVOIR_SUBMODULES = ()
+_RESERVOIR_SUBMODULES = ("reservoir", "echo_state", "short_term_memory", "narma", "mackey_glass")
 # --- end of reservoir computing --------------------------------------------------
 
 _EXPORTS.update(_RESERVOIR_EXPORTS)

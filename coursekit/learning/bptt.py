@@ -64,23 +64,18 @@ def bptt(net, u, target, mask, *, r0=None, noise=None, seed=None):
     T, B, N = traj.r.shape
 
     a_fp = alpha * df(traj.x)  # alpha f'(x_k) for every step at once, (T, B, N)
-    e_r = (e.reshape(T * B, -1) @ W["W_out"]).reshape(T, B, N)  # W_out^T e_k: the error reaching r_k directly
-    d = np.empty((T, B, N))  # dL/dx_k
+    grads = {"W_in": np.zeros_like(W["W_in"]), "W_rec": np.zeros_like(W["W_rec"]), "b": np.zeros(N),
+             "W_out": np.zeros_like(W["W_out"])}
     delta_next = np.zeros((B, N))  # what r_k receives back from step k + 1: (1 - alpha) delta_{k+1} + W_rec^T d_{k+1}
     for k in range(T - 1, -1, -1):
-        delta = e_r[k] + delta_next  # dL/dr_k
-        d[k] = a_fp[k] * delta  # dL/dx_k
-        delta_next = (1.0 - alpha) * delta + d[k] @ W["W_rec"]  # dL/dr_{k-1} through step k
-
-    # every weight gradient is a sum over steps and trials of outer products: one matrix product each
-    r_prev = np.concatenate([traj.r0[None], traj.r[:-1]])  # r_{k-1}, (T, B, N)
-    d2 = d.reshape(T * B, N)
-    grads = {
-        "W_rec": d2.T @ r_prev.reshape(T * B, N),
-        "W_in": d2.T @ u.reshape(T * B, -1),
-        "b": d2.sum(axis=0),
-        "W_out": e.reshape(T * B, -1).T @ traj.r.reshape(T * B, N),
-    }
+        delta = e[k] @ W["W_out"] + delta_next  # dL/dr_k: directly through y_k, and through r_{k+1}
+        d = a_fp[k] * delta  # dL/dx_k
+        # step k's share of every gradient: outer products summed over the trials
+        grads["W_rec"] += d.T @ traj.r_prev(k)
+        grads["W_in"] += d.T @ u[k]
+        grads["b"] += d.sum(axis=0)
+        grads["W_out"] += e[k].T @ traj.r[k]
+        delta_next = (1.0 - alpha) * delta + d @ W["W_rec"]  # dL/dr_{k-1} through step k
     return loss, net.gradient_to_params(grads)
 
 

@@ -28,7 +28,7 @@ Functions
 ---------
 ``mackey_glass_rhs``     the right-hand side f(x, x_tau), written once
 ``solve_mackey_glass``   the solution on the grid t = 0, dt, 2 dt, ...
-``mackey_glass``         the series sampled every ``sample_dt``, after an optional transient
+``mackey_glass_series``  the series sampled every ``sample_dt``, after an optional transient
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ import numpy as np
 from .._jit import njit
 from . import _reservoir_checks as _checks
 
-__all__ = ["mackey_glass_rhs", "solve_mackey_glass", "mackey_glass"]
+__all__ = ["mackey_glass_rhs", "solve_mackey_glass", "mackey_glass_series"]
 
 
 @njit
@@ -132,7 +132,7 @@ def solve_mackey_glass(t_end, *, dt=0.1, tau=17.0, beta=0.2, gamma=0.1, n=10.0, 
     return dt * np.arange(K + 1), x
 
 
-def mackey_glass(n_samples, *, sample_dt=1.0, dt=0.1, transient=0.0, tau=17.0, beta=0.2, gamma=0.1, n=10.0,
+def mackey_glass_series(n_samples, *, sample_dt=1.0, dt=0.1, transient=0.0, tau=17.0, beta=0.2, gamma=0.1, n=10.0,
                  x0=1.2):
     """The Mackey-Glass series sampled every ``sample_dt`` (the reservoir's input).
 

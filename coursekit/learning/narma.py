@@ -27,7 +27,7 @@ import numpy as np
 from .._jit import njit
 from . import _reservoir_checks as _checks
 
-__all__ = ["narma", "narma10", "CLASSIC_COEFFICIENTS"]
+__all__ = ["narma_series", "narma10", "CLASSIC_COEFFICIENTS"]
 
 #: (a, b, c, d) of y(t+1) = a y(t) + b y(t) sum y + c u(t-n+1) u(t) + d (Atiya & Parlos 2000)
 CLASSIC_COEFFICIENTS = (0.3, 0.05, 1.5, 0.1)
@@ -50,7 +50,7 @@ def _narma_recursion(u, order, a, b, c, d, y):
     return -1
 
 
-def narma(n_steps=None, *, order=10, u=None, coefficients=CLASSIC_COEFFICIENTS, u_range=(0.0, 0.5), seed=None,
+def narma_series(n_steps=None, *, order=10, u=None, coefficients=CLASSIC_COEFFICIENTS, u_range=(0.0, 0.5), seed=None,
           rng=None):
     """Input and output of the NARMA system of the given order.
 
@@ -105,5 +105,5 @@ def narma(n_steps=None, *, order=10, u=None, coefficients=CLASSIC_COEFFICIENTS, 
 
 
 def narma10(n_steps=None, *, u=None, seed=None, rng=None):
-    """NARMA-10 with the classic coefficients and inputs uniform on [0, 0.5]; see :func:`narma`."""
-    return narma(n_steps, order=10, u=u, seed=seed, rng=rng)
+    """NARMA-10 with the classic coefficients and inputs uniform on [0, 0.5]; see :func:`narma_series`."""
+    return narma_series(n_steps, order=10, u=u, seed=seed, rng=rng)

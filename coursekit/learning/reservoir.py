@@ -50,7 +50,7 @@ __all__ = ["EchoStateNetwork", "Readout", "random_reservoir", "run_reservoir", "
            "predict", "free_run", "forecast", "nrmse", "ACTIVATIONS"]
 
 #: activation functions of the reservoir: the notes' tanh, and the identity (a linear reservoir,
-#: whose memory capacity has a closed form; see :mod:`coursekit.learning.memory_capacity`)
+#: whose memory capacity has a closed form; see :mod:`coursekit.learning.short_term_memory`)
 ACTIVATIONS = ("tanh", "identity")
 
 

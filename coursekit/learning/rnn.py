@@ -427,22 +427,23 @@ class RateRNN:
             np.asarray(r0, dtype=np.float64), (B, self.N)).copy()
         W = self.weights()
         a = self.alpha
-        # the part of the current that does not depend on the rates, for all steps at once
-        drive = (u.reshape(T * B, self.n_in) @ W["W_in"].T).reshape(T, B, self.N) + W["b"] + noise  # (T, B, N)
+        # transposed copies, so that each step is one small matrix product per term (small products run on
+        # one thread: a network this size gains nothing from BLAS threads, and on a busy machine loses much)
         W_rec_T = np.ascontiguousarray(W["W_rec"].T)
+        W_in_T = np.ascontiguousarray(W["W_in"].T)
         x = np.empty((T, B, self.N))
         r = np.empty((T, B, self.N))
         r_start = r_prev.copy()
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below, by name
             for k in range(T):
-                x[k] = r_prev @ W_rec_T + drive[k]  # = current(r_prev, u[k], W, noise[k])
-                r[k] = (1.0 - a) * r_prev + a * self.f(x[k])  # = r_prev + dt * rhs(r_prev, u[k], W, tau, f, noise[k])
+                x[k] = r_prev @ W_rec_T + u[k] @ W_in_T + W["b"] + noise[k]  # = current(r_prev, u[k], W, noise[k])
+                r[k] = (1.0 - a) * r_prev + a * self.f(x[k])  # = r_prev + dt * rhs(r_prev, u[k], W, tau, f, ...)
                 r_prev = r[k]
         if not np.all(np.isfinite(r)):
             k = int(np.argmax(~np.all(np.isfinite(r), axis=(1, 2))))
             raise FloatingPointError(f"the rates became NaN or infinite at step {k} (t = {(k + 1) * self.dt:g} ms): "
                                      "weights too large for this activation?")
-        y = (r.reshape(T * B, self.N) @ W["W_out"].T).reshape(T, B, self.n_out)
+        y = np.einsum("tbj,oj->tbo", r, W["W_out"])
         t = self.dt * np.arange(1, T + 1)
         return Trajectory(t=t, r0=r_start, x=x, r=r, y=y, noise=noise)
 
