@@ -162,18 +162,21 @@ def test_html_table_has_a_column_for_each_field():
         assert f">{column}</th>" in html
     for part in ("吕沐洋", "2025-08-19", "d3-am", "coursekit.neurons.LIF", "✓"):
         assert part in html
-    planned = top("天琴芯")._repr_html_()
-    assert "coursekit.bpu" in planned and "not written yet" in planned and "✓" not in planned
+    planned = top("替代梯度")._repr_html_()
+    assert "coursekit.learning.snn" in planned and "not written yet" in planned and "✓" not in planned
+    assert "coursekit.bpu</code> ✓" in top("天琴芯")._repr_html_()  # written: marked as available
     assert "<script" not in lookup("<script>alert(1)</script> LIF")._repr_html_()  # escaped
 
 
 def test_json_keeps_every_field():
-    data = top("RNN").as_dict()
-    assert data["session"]["id"] == "d8-am" and data["concept"] == "rnn"
+    data = top("替代梯度").as_dict()
+    assert data["session"]["id"] == "d10-am" and data["concept"] == "surrogate_gradient"
     f = data["functions"][0]
-    assert f["path"] == "coursekit.learning.rnn.RateRNN" and f["exists"] is False
-    assert (f["status"], f["planned_module"]) == ("not written yet", "coursekit.learning.rnn")
-    assert "d8-am" in f["planned_sessions"]
+    assert f["path"] == "coursekit.learning.snn.surrogate_gradient" and f["exists"] is False
+    assert (f["status"], f["planned_module"]) == ("not written yet", "coursekit.learning.snn")
+    assert "d10-am" in f["planned_sessions"]
+    f = top("RNN").as_dict()["functions"][0]
+    assert (f["path"], f["exists"], f["status"]) == ("coursekit.learning.rnn.RateRNN", True, "available")
     assert "assignment_state" in data and "notebook_exists" in data
 
 
@@ -183,7 +186,7 @@ def test_json_keeps_every_field():
 def test_planned_modules_are_not_written_yet():
     """schedule.yaml's planned_code must tell the truth: a module it lists does not exist yet."""
     planned = load_schedule().planned_modules()
-    assert {"coursekit.learning.rnn", "coursekit.bpu"} <= set(planned)
+    assert "coursekit.learning.snn" in planned
     for module, sessions in planned.items():
         try:
             spec = importlib.util.find_spec(module)

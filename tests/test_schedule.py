@@ -197,8 +197,8 @@ BROKEN = [
     ("teacher: 陈啸宇", "teacher: 陈啸宇\n    teachr: x",
      "session 'd2-am' field 'teachr': unknown field (did you mean 'teacher'?)"),
     ("id: d2-pm", "id: d2-am", "session 'd2-am' field 'id': duplicate id"),
-    ("planned_code: [coursekit.bpu]", "planned_code: [bpu]",
-     "session 'c2-bpu-lab' field 'planned_code': expected a list of coursekit modules"),
+    ("planned_code: [coursekit.learning.snn]", "planned_code: [snn]",
+     "session 'd10-am' field 'planned_code': expected a list of coursekit modules"),
     ("title: {zh: Hodgkin-Huxley 神经元模型, en: The Hodgkin–Huxley neuron model}",
      "title: {zh: Hodgkin-Huxley 神经元模型}", "session 'd2-am' field 'title': expected {zh: ..., en: ...}"),
 ]
@@ -309,12 +309,12 @@ def test_material_states_in_a_course_of_our_own(tmp_path, capsys):
 
 def test_planned_code():
     schedule = load_schedule()
-    lab = schedule.session("c2-bpu-lab")
-    assert lab.planned_code == ("coursekit.bpu",)
-    assert schedule.planned_modules()["coursekit.learning.rnn"] == ("d8-am", "d8-pm")
-    assert schedule.planned_module_of("coursekit.learning.rnn.RateRNN") == "coursekit.learning.rnn"
-    assert schedule.planned_module_of("coursekit.bpu") == "coursekit.bpu"
-    assert schedule.planned_module_of("coursekit.bpus") is None
+    assert schedule.session("d10-am").planned_code == ("coursekit.learning.snn",)
+    assert schedule.session("c2-bpu-lab").planned_code == ()  # coursekit.bpu is written
+    assert schedule.planned_modules()["coursekit.learning.snn"] == ("d10-am",)
+    assert schedule.planned_module_of("coursekit.learning.snn.surrogate_gradient") == "coursekit.learning.snn"
+    assert schedule.planned_module_of("coursekit.learning.rnn.RateRNN") is None
+    assert schedule.planned_module_of("coursekit.learning.snns") is None
     assert schedule.planned_module_of("coursekit.neurons.LIF") is None
 
 
