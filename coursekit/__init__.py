@@ -18,7 +18,7 @@ __all__ = [
 
 
 _LAZY_SUBMODULES = ("analysis", "plotting", "networks", "synapses", "plasticity", "course", "widgets",
-                    "solvers")
+                    "solvers", "learning", "bpu")
 _SIMULATION = ("simulate", "Result", "CustomModel", "StabilityWarning", "NonFiniteStateError",
                "UnknownStateError")
 

@@ -7,15 +7,17 @@ For each notebook in ``lectures/`` (format v2, see ``lectures/README.md``):
     learning objectives with an estimated time, every exercise with exactly one
     self-check and one worked solution, every Think! with its answer.
 
-(b)+(c) ``test_self_checks`` (one execution on a fresh kernel, marked ``slow``):
-    the notebook is run with every exercise done twice in a row -- first the
-    template as committed with its self-check (which must say "not attempted
-    yet"), then the worked solution with the same self-check under
-    ``COURSEKIT_EXERCISES_STRICT=1`` (which must pass, or the cell raises).  That
-    the committed notebook runs without error is ``tests/test_notebooks.py``'s
-    execution; running the template checks here, in the solved notebook, is
-    equivalent because no cell after an exercise may use what the student wrote
-    (the format's rule), and it saves a third execution.
+(b)+(c) ``test_self_checks`` (one execution on a fresh kernel): the notebook
+    is run with every exercise done twice in a row -- first the template as
+    committed with its self-check (which must say "not attempted yet"), then the
+    worked solution with the same self-check under
+    ``COURSEKIT_EXERCISES_STRICT=1`` (which must pass, or the cell raises), then
+    the template cell once more.  Every cell of the committed notebook runs, in
+    order, and each sees the state it sees in the committed notebook (the
+    exercise unfinished), so this one execution also proves that the notebook
+    as committed runs top to bottom; ``tests/test_notebooks.py``'s plain
+    execution of a lecture is therefore marked ``slow`` (it is the way to run
+    one lecture by hand: ``pytest tests/test_notebooks.py -m slow -k 03_``).
 """
 import copy
 import json
@@ -141,9 +143,12 @@ def _self_check_notebook(nb):
             continue
         ex = by_cell[i]
         template_check = len(cells) + 1
+        # ... and the template once more, so that every later cell sees what it sees in the committed
+        # notebook (an unfinished exercise): this run is then the committed run with cells added
         cells += [copy.deepcopy(cell), copy.deepcopy(nb["cells"][ex.check]), _strict_cell(True),
-                  _code(ex.solution_code), copy.deepcopy(nb["cells"][ex.check]), _strict_cell(False)]
-        where[ex.id] = (template_check, len(cells) - 2)
+                  _code(ex.solution_code), copy.deepcopy(nb["cells"][ex.check]), _strict_cell(False),
+                  copy.deepcopy(cell)]
+        where[ex.id] = (template_check, len(cells) - 3)
     for k, cell in enumerate(cells):  # copied cells would repeat their ids
         cell["id"] = f"self-check-{k}"
     out = copy.deepcopy(nb)
@@ -187,7 +192,6 @@ def _check_outputs(nb, where):
         assert "✓" in after and "✗" not in after, f"{ex_id}: the worked solution's self-check printed {after!r}"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path", LECTURES, ids=IDS)
 def test_self_checks(path, monkeypatch, capsys):
     rel = path.relative_to(ROOT).as_posix()

@@ -61,7 +61,13 @@ def test_notebook_is_stored_without_outputs(path):
                        f"(jupyter nbconvert --clear-output --inplace {path.relative_to(ROOT)})")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+#: a lecture's plain run is part of tests/test_lecture_exercises.py's solved run (its docstring says why), so
+#: here it is slow; an assignment's solution notebook runs here
+EXECUTED = [pytest.param(p, marks=pytest.mark.slow) if i.startswith("lectures/") else p
+            for p, i in zip(NOTEBOOKS, IDS)]
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=IDS)
 def test_notebook_executes(path, monkeypatch, record_property, capsys):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
