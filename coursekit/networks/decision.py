@@ -507,7 +507,9 @@ def weibull(c, alpha, beta):
 
 def logistic(c, bias, scale):
     """Choice probability P(choice 1 | c) = 1 / (1 + exp(-(c - bias)/scale)), c in %."""
-    return 1.0 / (1.0 + np.exp(-(np.asarray(c, dtype=np.float64) - bias) / scale))
+    from scipy.special import expit  # 1/(1 + exp(-x)) without overflow for a steep fit
+
+    return expit((np.asarray(c, dtype=np.float64) - bias) / scale)
 
 
 def _binomial_fit(f, x, k, n, p0, bounds):
