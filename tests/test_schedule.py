@@ -197,8 +197,8 @@ BROKEN = [
     ("teacher: 陈啸宇", "teacher: 陈啸宇\n    teachr: x",
      "session 'd2-am' field 'teachr': unknown field (did you mean 'teacher'?)"),
     ("id: d2-pm", "id: d2-am", "session 'd2-am' field 'id': duplicate id"),
-    ("planned_code: [coursekit.learning.snn]", "planned_code: [snn]",
-     "session 'd10-am' field 'planned_code': expected a list of coursekit modules"),
+    ("    assignment: bpu_lab\n", "    assignment: bpu_lab\n    planned_code: [bpu]\n",
+     "session 'c2-bpu-lab' field 'planned_code': expected a list of coursekit modules"),
     ("title: {zh: Hodgkin-Huxley 神经元模型, en: The Hodgkin–Huxley neuron model}",
      "title: {zh: Hodgkin-Huxley 神经元模型}", "session 'd2-am' field 'title': expected {zh: ..., en: ...}"),
 ]
@@ -307,14 +307,25 @@ def test_material_states_in_a_course_of_our_own(tmp_path, capsys):
             "assignment hodgkin_huxley_programming (not released yet)") in out
 
 
-def test_planned_code():
-    schedule = load_schedule()
-    assert schedule.session("d10-am").planned_code == ("coursekit.learning.snn",)
-    assert schedule.session("c2-bpu-lab").planned_code == ()  # coursekit.bpu is written
-    assert schedule.planned_modules()["coursekit.learning.snn"] == ("d10-am",)
-    assert schedule.planned_module_of("coursekit.learning.snn.surrogate_gradient") == "coursekit.learning.snn"
+def test_planned_code(tmp_path):
+    """A module planned for two sessions (the schedule tells; which real modules are still planned changes)."""
+    import re
+
+    text = re.sub(r"\n    planned_code: \[[^\]]*\]", "", SCHEDULE.read_text(encoding="utf-8"))
+    for assignment in ("rnn_training", "reservoir_computing"):
+        text = text.replace(f"    assignment: {assignment}\n",
+                            f"    assignment: {assignment}\n    planned_code: [coursekit.learning.future]\n")
+    text = text.replace("    assignment: bpu_lab\n", "    assignment: bpu_lab\n    planned_code: [coursekit.bpu_future]\n")
+    (tmp_path / "schedule.yaml").write_text(text, encoding="utf-8")
+    schedule = load_schedule(tmp_path / "schedule.yaml")
+    assert schedule.session("c2-bpu-lab").planned_code == ("coursekit.bpu_future",)
+    assert schedule.session("d10-am").planned_code == ()
+    assert schedule.planned_modules() == {"coursekit.learning.future": ("d8-am", "d8-pm"),
+                                          "coursekit.bpu_future": ("c2-bpu-lab",)}
+    assert schedule.planned_module_of("coursekit.learning.future.RateRNN") == "coursekit.learning.future"
+    assert schedule.planned_module_of("coursekit.bpu_future") == "coursekit.bpu_future"
+    assert schedule.planned_module_of("coursekit.bpu_futures") is None
     assert schedule.planned_module_of("coursekit.learning.rnn.RateRNN") is None
-    assert schedule.planned_module_of("coursekit.learning.snns") is None
     assert schedule.planned_module_of("coursekit.neurons.LIF") is None
 
 
