@@ -21,6 +21,9 @@ Training side (one concept per module)
   and masks (:class:`Trials`).
 * :mod:`.evaluate` -- choices, accuracy and the psychometric curve of a trained network.
 * :mod:`.reduction` -- from a spiking LIF population to the rate model (tau_s vs tau_m).
+* :mod:`.fixed_points` -- fixed and slow points of a trained network (Sussillo &
+  Barak 2013): minimise the speed q from many states, classify by the Jacobian's
+  eigenvalues (:func:`find_fixed_points`, :class:`FixedPoints`, :func:`q_function`).
 
 Reservoir computing
 -------------------
@@ -59,9 +62,14 @@ _EXPORTS = {
     "choices": "evaluate",
     "accuracy": "evaluate",
     "psychometric": "evaluate",
+    "find_fixed_points": "fixed_points",
+    "FixedPoints": "fixed_points",
+    "q_function": "fixed_points",
+    "PCABasis": "fixed_points",
+    "pca": "fixed_points",
 }
 _SUBMODULES = ("rnn", "loss", "bptt", "rtrl", "implicit", "eprop", "gradcheck", "optim", "train", "tasks",
-               "evaluate", "reduction")
+               "evaluate", "reduction", "fixed_points")
 
 # --- reservoir computing: its modules add their names here (keep this block) ---
 _RESERVOIR_EXPORTS = {
