@@ -33,6 +33,8 @@ modules named in the reservoir block of ``_RESERVOIR_EXPORTS`` below.
 Names are resolved on first use, so ``import coursekit.learning`` stays light.
 """
 import importlib
+import sys
+import types
 
 _EXPORTS = {
     # --- training side: the rate RNN, its gradients, tasks -----------------
@@ -105,7 +107,28 @@ _RESERVOIR_SUBMODULES = ("reservoir", "echo_state", "short_term_memory", "narma"
 _EXPORTS.update(_RESERVOIR_EXPORTS)
 _SUBMODULES = _SUBMODULES + tuple(_RESERVOIR_SUBMODULES)
 
-__all__ = sorted(_EXPORTS) + list(_SUBMODULES)
+__all__ = sorted(set(_EXPORTS) | set(_SUBMODULES))
+
+#: functions named like the module that holds them (coursekit.learning.bptt.bptt, ...)
+_SHADOWED = frozenset(name for name, module in _EXPORTS.items() if name == module)
+
+
+class _Package(types.ModuleType):
+    """This package, whose ``bptt``, ``rtrl``, ``eprop`` and ``train`` are always the functions.
+
+    Importing the submodule ``coursekit.learning.bptt`` makes Python set the package's attribute ``bptt``
+    to that module, so ``from coursekit.learning import bptt`` would give the module or the function
+    depending on what was imported first.  Here it always gives the function; the module stays
+    importable by its full name (``from coursekit.learning.bptt import bptt, jacobian_products``).
+    """
+
+    def __setattr__(self, name, value):
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name):
