@@ -71,7 +71,7 @@ _EXPORTS = {
     "pca": "fixed_points",
 }
 _SUBMODULES = ("rnn", "loss", "bptt", "rtrl", "implicit", "eprop", "gradcheck", "optim", "train", "tasks",
-               "evaluate", "reduction", "fixed_points")
+               "evaluate", "reduction", "fixed_points", "snn")
 
 # --- reservoir computing: its modules add their names here (keep this block) ---
 _RESERVOIR_EXPORTS = {
