@@ -55,6 +55,30 @@ Modules (one concept each)
   mismatch, membrane RMS against the float64 LIF) and ``error_sweep`` over
   formats, roundings and time steps.
 
+* :mod:`~coursekit.bpu.isa` -- the per-neuron instruction set: ``Program(registers,
+  code, fmt, rounding, tables=, initial=, budget=)`` with ``LDI MOV ADD ADDI SUB
+  MUL MULI SHR SHRL SHL CMPGE CMPGEI CMPLTI SEL SELI RESET SPIKE LUT ANDI``
+  (fixed point only; register ``"in"`` holds the step's input), an
+  instruction budget per model (``BUDGET``: LIF 12, Izhikevich 24, AdEx 40;
+  ``MAX_INSTRUCTIONS`` 64), ``listing()``, and the numba interpreter
+  ``run_program`` (one loop over the neurons per instruction).  A Program is
+  a core neuron model: ``Core(program, n)``.
+* :mod:`~coursekit.bpu.compiler` -- ``compile_lif`` (bit for bit FixedLIF),
+  ``compile_izhikevich`` (Euler, dt 0.25 ms), ``compile_adex`` (Euler, dt
+  0.05 ms, ``exp="table"`` or ``"piecewise"``), ``compile_model``; each
+  variable gets its own binary point from ``BOUNDS`` (``frac_bits=`` to
+  override) and a parameter that does not fit raises ValueError naming it.
+  A ``CompiledNeuron`` converts: ``input_from_current(I)``, ``voltage(q)``,
+  ``state_from(y)``, ``formats``.  ``exp_error`` measures the exponential's
+  error against its bound.
+* :mod:`~coursekit.bpu.patterns` -- ``run_preset(kind, name, dt, fmt,
+  **options)`` -> ``ChipRun`` (spike times, V), ``criterion(name, run)`` (the
+  float tests' criteria), ``label``, ``pattern_sweep(kind, name, formats,
+  dts)``: where a pattern breaks.
+* :mod:`~coursekit.bpu.mapping` -- ``map_network(W, external=, policy="split"
+  | "drop")`` -> ``Mapping`` (units, cores, synapses split / added /
+  dropped, ``summary()``); ``ei_network``, ``decision_network``, ``cann_ring``.
+
 Adding a neuron model to the core (the compiler's programs)
 -----------------------------------------------------------
 A core neuron model is any object with ``state_names``, ``initial_state(n)``
@@ -63,7 +87,9 @@ current, input_spikes, last_spikes, rec_idx, rec, spikes, lfsr)``, which calls
 a module-level jitted time loop; that loop calls
 :func:`coursekit.bpu.core.synaptic_input` once per step and the integer helpers
 of ``coursekit.bpu._arith`` (``shr``, ``shift``, ``overflow``, ``lfsr_next``)
-for its arithmetic.  ``lif.py`` is the pattern to copy.
+for its arithmetic.  ``lif.py`` is the pattern to copy for a hand-written
+kernel; the other way is a :class:`~coursekit.bpu.isa.Program` (written by
+hand or by the compiler), which needs no new kernel at all.
 
 Names are resolved on first use, so ``import coursekit.bpu`` compiles nothing.
 """
@@ -78,9 +104,15 @@ _EXPORTS = {
     "FixedLIF": "lif",
     "LoihiLIF": "loihi", "lava_weights": "loihi", "decay_constant": "loihi",
     "LIFError": "errors", "lif_error": "errors", "error_sweep": "errors",
+    "Program": "isa", "BUDGET": "isa", "MAX_INSTRUCTIONS": "isa", "OPCODES": "isa",
+    "CompiledNeuron": "compiler", "compile_lif": "compiler", "compile_izhikevich": "compiler",
+    "compile_adex": "compiler", "compile_model": "compiler", "exp_error": "compiler",
+    "ChipRun": "patterns", "run_preset": "patterns", "criterion": "patterns", "pattern_sweep": "patterns",
+    "Mapping": "mapping", "map_network": "mapping", "ei_network": "mapping", "decision_network": "mapping",
+    "cann_ring": "mapping",
 }
 
-_SUBMODULES = ("fixed_point", "weights", "core", "lif", "loihi", "errors")
+_SUBMODULES = ("fixed_point", "weights", "core", "lif", "loihi", "errors", "isa", "compiler", "patterns", "mapping")
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
