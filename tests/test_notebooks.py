@@ -35,6 +35,7 @@ BUDGET_S = {
     "lectures/11_cann_1.ipynb": 60,
     "lectures/10_ei_balance.ipynb": 120,           # four Brunel networks of 5000 neurons, three balanced LIF runs
     "solutions/ei_balance/ei_balance.ipynb": 60,
+    "solutions/reservoir_computing/reservoir_computing.ipynb": 30,  # 15 s measured
     "lectures/09_decision_making.ipynb": 90,       # one Wang (2002) trial of 2000 neurons; 18 s warm, 49 s cold cache
     "lectures/14_reservoir_computing.ipynb": 45,   # trains a 2AFC network (N = 64), ESNs up to N = 200; kernel CPU 15-17 s
 }
