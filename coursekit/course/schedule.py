@@ -39,6 +39,7 @@ __all__ = [
     "default_schedule_path",
     "load_schedule",
     "parse_now",
+    "timestamp_url",
 ]
 
 #: Beijing time, the time zone of every time in the schedule.
@@ -139,26 +140,72 @@ class Chapter:
 
 @dataclass(frozen=True)
 class Recording:
-    """A session recording: a URL (empty until filled in) and chapter marks."""
+    """A session recording: a URL (empty until filled in) and chapter marks.
+
+    ``coursekit recordings add`` fills both in (and stores the subtitles beside
+    the schedule, see :mod:`coursekit.course.recordings`).
+    """
 
     url: str = ""
     chapters: tuple[Chapter, ...] = ()
 
-    def url_at(self, chapter: Chapter) -> str:
-        """URL that starts playback at ``chapter`` where the host supports it.
+    def url_at(self, where: "Chapter | int | float") -> str:
+        """URL that starts playback at ``where`` (a chapter, or seconds into the recording).
 
-        YouTube and bilibili take a ``t`` query parameter (seconds); other hosts
-        get the plain URL.
+        See :func:`timestamp_url` for the hosts that take a start time; other
+        hosts get the plain URL.
         """
-        if not self.url:
-            return ""
-        parts = urlsplit(self.url)
-        host = parts.netloc.lower()
-        if not any(h in host for h in ("youtube.", "youtu.be", "bilibili.")):
-            return self.url
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "t"]
-        query.append(("t", str(chapter.seconds)))
+        seconds = where.seconds if isinstance(where, Chapter) else where
+        return timestamp_url(self.url, seconds)
+
+    def chapter_at(self, seconds: float) -> "Chapter | None":
+        """The chapter that is playing ``seconds`` into the recording (None before the first)."""
+        current = None
+        for ch in self.chapters:
+            if ch.seconds <= seconds:
+                current = ch
+            else:
+                break
+        return current
+
+
+_YOUTUBE_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com")
+_MEDIA_FILE_RE = re.compile(r"\.(mp4|m4v|webm|ogv|ogg|mov|mp3|m4a)$", re.IGNORECASE)
+
+
+def _host_is(host: str, domains) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def timestamp_url(url: str, seconds: float) -> str:
+    """``url`` opened ``seconds`` into the video, by the convention of its host.
+
+    * YouTube (``youtube.com/watch``, ``youtu.be``, ``/live``, ``/shorts``): query
+      ``t=<seconds>``; an embed URL (``/embed/ID``) takes ``start=<seconds>``;
+    * bilibili (``bilibili.com/video/BV...``, ``b23.tv``): query ``t=<seconds>``
+      (other parameters such as the part ``p=3`` are kept);
+    * Vimeo: fragment ``#t=<seconds>s``;
+    * a plain media file (``.mp4``, ``.webm``, ...): the W3C media fragment
+      ``#t=<seconds>``, which browsers' own players honour;
+    * any other host: the plain URL (the time is shown next to the link).
+
+    Seconds are rounded down to whole seconds.  An empty URL stays empty.
+    """
+    if not url:
+        return ""
+    t = max(0, int(seconds))
+    parts = urlsplit(url)
+    host = parts.netloc.lower().split(":")[0]
+    if _host_is(host, _YOUTUBE_HOSTS) or _host_is(host, ("bilibili.com", "b23.tv")):
+        key = "start" if _host_is(host, _YOUTUBE_HOSTS) and parts.path.startswith("/embed/") else "t"
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("t", "start")]
+        query.append((key, str(t)))
         return urlunsplit(parts._replace(query=urlencode(query)))
+    if _host_is(host, ("vimeo.com",)):
+        return urlunsplit(parts._replace(fragment=f"t={t}s"))
+    if _MEDIA_FILE_RE.search(parts.path):
+        return urlunsplit(parts._replace(fragment=f"t={t}"))
+    return url
 
 
 @dataclass(frozen=True)

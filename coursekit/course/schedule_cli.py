@@ -1,7 +1,8 @@
-"""``coursekit schedule`` and ``coursekit lookup``.
+"""``coursekit schedule``, ``coursekit lookup``, ``coursekit recordings`` and ``coursekit site``.
 
-Thin: loading, validation and matching live in :mod:`coursekit.course.schedule`
-and :mod:`coursekit.course.lookup`.  Bad input (a malformed schedule.yaml, an
+Thin: loading, validation and matching live in :mod:`coursekit.course.schedule`,
+:mod:`coursekit.course.lookup`, :mod:`coursekit.course.recordings` and
+:mod:`coursekit.course.site`.  Bad input (a malformed schedule.yaml, an
 unknown assignment id, a date outside the course) raises ``ValueError``;
 ``coursekit.cli.main`` turns it into a one-line message and exit status 2.
 """
@@ -18,7 +19,7 @@ _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周
 
 
 def register(subparsers) -> None:
-    """Add the ``schedule`` and ``lookup`` subcommands."""
+    """Add the ``schedule``, ``lookup``, ``recordings`` and ``site`` subcommands."""
     p = subparsers.add_parser(
         "schedule",
         help="print the timetable and what is on now / next",
@@ -47,6 +48,44 @@ def register(subparsers) -> None:
     q.add_argument("--json", action="store_true", help="print the hits as JSON")
     q.add_argument("--file", metavar="PATH", help="schedule file (default: the course's schedule.yaml)")
     q.set_defaults(func=run_lookup)
+
+    r = subparsers.add_parser(
+        "recordings",
+        help="import a session's recording: URL, chapters, searchable subtitles",
+        description="Import lecture recordings (instructors).",
+    )
+    rsub = r.add_subparsers(dest="recordings_command", metavar="ACTION")
+    add = rsub.add_parser(
+        "add",
+        help="set a session's recording URL and chapters, and store its subtitles for lookup",
+        description="Write the recording URL (and chapters) into the session's `recording` field of "
+                    "schedule.yaml, changing nothing else in the file, and store the subtitles as "
+                    "recordings/<session>.json beside it, where `coursekit lookup` searches them.",
+    )
+    add.add_argument("session", metavar="SESSION", help="session id, e.g. d3-am")
+    add.add_argument("--url", required=True, help="the video's URL (YouTube, bilibili, Vimeo, a .mp4 file, ...)")
+    add.add_argument("--chapters", metavar="FILE",
+                     help="chapter list, one 'HH:MM:SS title' a line (or MM:SS), or a .vtt/.srt chapter track")
+    add.add_argument("--subtitles", metavar="FILE.vtt|.srt", help="subtitles, WebVTT or SubRip, Chinese or English")
+    add.add_argument("--file", metavar="PATH", help="schedule file (default: the course's schedule.yaml)")
+    add.set_defaults(func=run_recordings_add)
+    r.set_defaults(func=lambda args: r.print_help() or 0)
+
+    w = subparsers.add_parser(
+        "site",
+        help="build the course's static web site",
+        description="Build a static site: the schedule, each lecture rendered by nbconvert, chapter "
+                    "links, the glossary, and search in the browser on a prebuilt index.",
+    )
+    wsub = w.add_subparsers(dest="site_command", metavar="ACTION")
+    b = wsub.add_parser("build", help="write the site to a folder (default: _site/)")
+    b.add_argument("--out", metavar="DIR", default="_site", help="output folder (default: _site)")
+    b.add_argument("--execute", action="store_true",
+                   help="execute each notebook before rendering it (slow: each lecture's full budget); "
+                        "by default the committed notebooks are rendered as they are")
+    b.add_argument("--file", metavar="PATH", help="schedule file (default: the course's schedule.yaml)")
+    b.set_defaults(func=run_site_build)
+    w.set_defaults(func=lambda args: w.print_help() or 0)
 
 
 # ----------------------------------------------------------------------------- schedule
@@ -213,3 +252,23 @@ def run_lookup(args) -> int:
         return 1
     return 0
 
+
+
+# ----------------------------------------------------------------------------- recordings, site
+
+
+def run_recordings_add(args) -> int:
+    from .recordings import add_recording
+
+    done = add_recording(args.session, args.url, chapters=args.chapters, subtitles=args.subtitles,
+                         schedule=args.file)
+    print(done)
+    return 0
+
+
+def run_site_build(args) -> int:
+    from .site import build_site
+
+    site = build_site(args.out, schedule=args.file, execute=args.execute)
+    print(site)
+    return 0
