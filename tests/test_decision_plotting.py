@@ -36,6 +36,23 @@ def test_decision_figures_draw_the_given_data():
     plt.close("all")
 
 
+def test_psychometric_plot_takes_a_trained_rnns_curve():
+    """coursekit.learning.evaluate.Psychometric has every trial decided and its own signed coherences."""
+    from coursekit.learning.evaluate import Psychometric
+
+    psy = Psychometric(coherence=np.array([0.0, 6.4, 25.6]), accuracy=np.array([0.5, 0.8, 1.0]),
+                       n_trials=np.array([100, 25, 4]), signed_coherence=np.array([-6.4, 0.0, 6.4]),
+                       p_choice1=np.array([0.2, 0.5, 0.8]), n_signed=np.array([100, 100, 100]),
+                       weibull=(6.0, 1.5), logistic=(0.0, 3.0))
+    ax = plot_psychometric(psy, fit=psy.weibull)
+    bars = ax.collections[0].get_segments()  # binomial standard errors from each level's trial count
+    np.testing.assert_allclose([b[1, 1] - b[0, 1] for b in bars], 2 * np.sqrt([0.25 / 100, 0.16 / 25, 0.0]), atol=1e-12)
+    ax = plot_psychometric(psy, kind="choice", fit=psy.logistic)
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [-6.4, 0.0, 6.4])
+    assert ax.get_ylabel() == "P(choice 1)"
+    plt.close("all")
+
+
 def test_ei_figures_draw_the_given_data():
     run = brunel2000(5.0, 2.0, N_E=400, epsilon=0.25, seed=1).run(50.0)
     ax_r, ax_p = plot_raster_and_rate(run, n_neurons=20)

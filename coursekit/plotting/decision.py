@@ -38,9 +38,17 @@ def plot_psychometric(psy, ax=None, *, fit=None, kind: str = "accuracy", **marke
     from ..networks.decision import logistic, weibull
 
     ax = _ax(ax)
-    c = np.asarray(psy.coherence, dtype=np.float64)
+    # the spiking/reduced model's summary counts decided trials; a trained RNN's
+    # (coursekit.learning.evaluate.Psychometric) has every trial decided, and its choice curve has its own
+    # signed coherences
+    if kind != "accuracy" and hasattr(psy, "signed_coherence"):
+        c, n = psy.signed_coherence, psy.n_signed
+    else:
+        c, n = psy.coherence, getattr(psy, "n_decided", None)
+        n = psy.n_trials if n is None else n
+    c = np.asarray(c, dtype=np.float64)
     p = np.asarray(psy.accuracy if kind == "accuracy" else psy.p_choice1, dtype=np.float64)
-    n = np.maximum(np.asarray(psy.n_decided, dtype=np.float64), 1)
+    n = np.maximum(np.asarray(n, dtype=np.float64), 1)
     err = np.sqrt(p * (1 - p) / n)
     marker_kw.setdefault("fmt", "o")
     ax.errorbar(c, p, yerr=err, **marker_kw)
