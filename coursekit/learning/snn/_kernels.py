@@ -16,17 +16,20 @@ from .surrogate import _step
 
 @njit
 def forward_scan(drive, W_rec_T, recurrent, alpha, beta, rho, beta_a, V_th, reset_zero, adaptive, smooth_code,
-                 scale, smooth_gain, I, v, a, z, x):
+                 scale, smooth_gain, state, I, v, a, z, x):
     """Run the hidden layer over T steps; fill I, v, a, z, x (each (T, B, N)) in place.
 
-    drive[t] = W_in u_t + b; ``smooth_code`` < 0 emits Heaviside spikes, else
-    the smooth step of that surrogate code with steepness ``scale``, times ``smooth_gain``.
+    drive[t] = W_in u_t + b; ``state`` (4, B, N) holds I, v, a, z of the step
+    before the first (zeros for a fresh run) and is left holding the last step's,
+    so that a run can continue step by step (the online methods do).
+    ``smooth_code`` < 0 emits Heaviside spikes, else the smooth step of that
+    surrogate code with steepness ``scale``, times ``smooth_gain``.
     """
     T, B, N = drive.shape
-    I_prev = np.zeros((B, N))
-    v_prev = np.zeros((B, N))
-    a_prev = np.zeros((B, N))
-    z_prev = np.zeros((B, N))
+    I_prev = state[0]
+    v_prev = state[1]
+    a_prev = state[2]
+    z_prev = state[3]
     rec = np.zeros((B, N))
     for t in range(T):
         if recurrent:
@@ -100,10 +103,10 @@ def backward_scan(gz_direct, psi, z, v, W_rec, recurrent, alpha, beta, rho, beta
 
 
 @njit
-def leaky_scan(drive, kappa, out):
-    """``out[t] = kappa out[t-1] + drive[t]`` (out[-1] = 0) for drive (T, B, n): the readout's integrator."""
+def leaky_scan(drive, kappa, init, out):
+    """``out[t] = kappa out[t-1] + drive[t]`` (out[-1] = init) for drive (T, B, n): the readout's integrator."""
     T = drive.shape[0]
-    out[0] = drive[0]
+    out[0] = kappa * init + drive[0]
     for t in range(1, T):
         out[t] = kappa * out[t - 1] + drive[t]
     return 0

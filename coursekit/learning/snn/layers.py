@@ -341,17 +341,42 @@ class SpikingNetwork:
         # the smooth step scaled like its derivative (1 / peak for normalise="peak")
         gain = 1.0 if h.normalise == "integral" else 1.0 / _peak(h.surrogate, h.scale)
         forward_scan(drive, W_rec_T, h.recurrent, alpha, beta, rho, float(h.beta_adapt), float(h.V_th),
-                     h.reset == "zero", h.adaptive, code, float(h.scale), gain, I, v, a, z, x)
+                     h.reset == "zero", h.adaptive, code, float(h.scale), gain, np.zeros((4, B, N)), I, v, a, z, x)
         y = self.readout_trace(z)
         return SpikeTrajectory(t=self.dt * np.arange(1, T + 1), I=I, v=v, a=a, z=z, x=x, y=y)
 
-    def readout_trace(self, z):
-        """The readout ``y`` (T, B, n_out) of hidden spikes z (T, B, N)."""
+    def readout_trace(self, z, y0=None):
+        """The readout ``y`` (T, B, n_out) of hidden spikes z (T, B, N), from ``y0`` (B, n_out; default 0)."""
         T, B, N = z.shape
         drive = (z.reshape(T * B, N) @ self.params["W_out"].T + self.params["b_out"]).reshape(T, B, -1)
         y = np.empty_like(drive)
-        leaky_scan(np.ascontiguousarray(drive), self.readout.decay(self.dt), y)
+        init = np.zeros((B, self.n_out)) if y0 is None else y0
+        leaky_scan(np.ascontiguousarray(drive), self.readout.decay(self.dt), init, y)
         return y
+
+    def initial_state(self, B):
+        """The state before the first step for B trials: ``(layer (4, B, N) = I, v, a, z; readout y (B, n_out))``, zeros."""
+        return np.zeros((4, B, self.N)), np.zeros((B, self.n_out))
+
+    def step(self, state, u_t):
+        """Advance ``state`` (from :meth:`initial_state`) by one step of input u_t (B, n_in), in place.
+
+        Returns ``(I, v, a, z, x, y)`` of this step, each (B, .): the same
+        equations, in the same compiled loop, as :meth:`run` (which is T steps
+        of this), for the methods that never store the past.
+        """
+        layer, y_prev = state
+        h, p = self.hidden, self.params
+        B, N = layer.shape[1], h.n
+        alpha, beta, rho = h.decays(self.dt)
+        drive = (np.asarray(u_t, dtype=np.float64) @ p["W_in"].T + p["b"]).reshape(1, B, N)
+        W_rec_T = np.ascontiguousarray(p["W_rec"].T) if h.recurrent else np.zeros((1, 1))
+        I, v, a, z, x = (np.empty((1, B, N)) for _ in range(5))
+        forward_scan(drive, W_rec_T, h.recurrent, alpha, beta, rho, float(h.beta_adapt), float(h.V_th),
+                     h.reset == "zero", h.adaptive, -1, float(h.scale), 1.0, layer, I, v, a, z, x)
+        y = self.readout_trace(z, y_prev)[0]
+        y_prev[...] = y
+        return I[0], v[0], a[0], z[0], x[0], y
 
     def pseudo_derivative(self, traj):
         """``psi_t = dz_t/dv_t`` of a trajectory (T, B, N)."""
