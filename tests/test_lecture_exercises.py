@@ -21,6 +21,7 @@ For each notebook in ``lectures/`` (format v2, see ``lectures/README.md``):
 """
 import copy
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -195,7 +196,7 @@ def _check_outputs(nb, where):
 @pytest.mark.parametrize("path", LECTURES, ids=IDS)
 def test_self_checks(path, monkeypatch, capsys):
     rel = path.relative_to(ROOT).as_posix()
-    budget = SOLVED_BUDGET_FACTOR * BUDGET_S.get(rel, DEFAULT_BUDGET_S)
+    budget = math.ceil(SOLVED_BUDGET_FACTOR * BUDGET_S.get(rel, DEFAULT_BUDGET_S))  # nbclient takes whole seconds
     try:
         nb, where, elapsed = _run_self_checks(read_notebook(path), path.parent, budget, monkeypatch)
     except Exception:

@@ -19,14 +19,17 @@ input current x, not on the rate r: it stands for the fluctuating synaptic
 input a neuron receives, so it passes through the neuron's transfer function
 like any other input, and rates stay in f's range (a ReLU network's rates stay
 >= 0, a tanh network's in (-1, 1)), which additive noise on r would break.
-It is scaled with ``sqrt(2/alpha)`` so that its effect does not depend on dt:
-the noise a step adds to r is ``alpha sqrt(2/alpha) sigma_rec N = sqrt(2 alpha)
+It is scaled with ``sqrt(2/alpha)`` so that, for a linear unit, its effect does
+not depend on dt: the noise a step adds to r is ``alpha sqrt(2/alpha) sigma_rec N = sqrt(2 alpha)
 sigma_rec N``, of variance ``2 sigma_rec^2 dt / tau``, proportional to dt, so
 that over a fixed time T the accumulated noise has variance ``2 sigma_rec^2 T
 / tau`` whatever dt (the Euler--Maruyama scaling of white noise).  For a linear
 unit (f = identity, W_rec = 0) the stationary variance of r is then
 ``sigma_rec^2 / (1 - alpha/2)``, which tends to the continuous-time
-Ornstein--Uhlenbeck value ``sigma_rec^2`` as dt -> 0 (tested).  The noise
+Ornstein--Uhlenbeck value ``sigma_rec^2`` as dt -> 0 (tested).  Through a
+nonlinear f the current's noise, of variance ``2 sigma_rec^2 / alpha`` per step,
+is averaged by f's curvature, so statistics of r still change with dt, much less
+than with the notes' noise on r (lecture 13 measures both for a tanh unit).  The noise
 realisation is part of the forward pass: the gradients treat it as a fixed
 input (pass ``noise=`` to repeat a run exactly).
 
