@@ -255,3 +255,129 @@ def test_time_formats_and_chapter_at():
     assert rec.chapter_at(10).time == "00:00:00" and rec.chapter_at(42).time == "00:00:42"
     assert rec.chapter_at(170).title == "膜时间常数、阈值与不应期"
     assert Recording(BILIBILI, (Chapter("00:01:00", "late"),)).chapter_at(30) is None
+
+
+# ----------------------------------------------------------------------------- search over what was said
+
+
+def _notebook(path: Path, cells) -> None:
+    path.write_text(json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": c} for c in cells],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A copy of the course with both sample recordings imported and a d3-am notebook whose
+    headings carry chapter markers."""
+    root = tmp_path_factory.mktemp("recorded")
+    shutil.copy2(REPO / "schedule.yaml", root / "schedule.yaml")
+    add_recording("d3-am", BILIBILI, chapters=ZH_CHAPTERS, subtitles=ZH_SRT, schedule=root / "schedule.yaml")
+    add_recording("d2-am", YOUTUBE, chapters=EN_CHAPTERS, subtitles=EN_VTT, schedule=root / "schedule.yaml")
+    (root / "lectures").mkdir()
+    _notebook(root / "lectures" / "05_simplified_neurons_theory.ipynb", [
+        "# Simplified neuron models\nOne variable instead of four.\n",
+        "## The leaky integrate-and-fire model\n\n▶ 0:42\n\nThe membrane potential integrates its input.\n",
+        "## Membrane time constant, threshold and refractoriness\n▶ 1:55\nTau is R times C.\n",
+        "## Phase plane analysis\n▶ 2:58\nTwo variables: draw the nullclines.\n",
+    ])
+    return root
+
+
+def _said(hits, session):
+    """The hits of ``session`` that carry a sentence of its recording."""
+    return [h for h in hits if h.session is not None and h.session.id == session and h.said]
+
+
+def test_markers_are_read_and_are_not_text(recorded):
+    from coursekit.course.lookup import build_index, notebook_headings, notebook_passages
+
+    nb = recorded / "lectures" / "05_simplified_neurons_theory.ipynb"
+    assert [(h.text, h.chapter_at) for h in notebook_headings(nb)] == [
+        ("Simplified neuron models", None), ("The leaky integrate-and-fire model", 42),
+        ("Membrane time constant, threshold and refractoriness", 115), ("Phase plane analysis", 178)]
+    assert not any("▶" in p.text for p in notebook_passages(nb))
+    index = build_index(recorded / "schedule.yaml")
+    assert index.section_at("lectures/05_simplified_neurons_theory.ipynb", 130) == (
+        "Membrane time constant, threshold and refractoriness")
+    assert index.section_at("lectures/05_simplified_neurons_theory.ipynb", 10) is None
+    assert len(index.said) == len(read_transcript(recorded / "recordings" / "d3-am.json").segments) + len(
+        read_transcript(recorded / "recordings" / "d2-am.json").segments)
+
+
+def test_leak_finds_the_chinese_lecture_and_the_english_one(recorded):
+    from coursekit.course.lookup import lookup
+
+    hits = lookup("leak", schedule=recorded / "schedule.yaml", limit=20)
+    zh = _said(hits, "d3-am")[0]
+    # the glossary's LIF concept (leaky integrator) carries its Chinese name into the Chinese transcript
+    assert zh.concept == "lif" and "泄漏整合发放模型" in zh.said
+    assert zh.said_at == _cue_start(ZH_SRT, "今天的主角") and zh.recording_url == f"{BILIBILI}&t=42"
+    assert zh.chapter.title == "泄漏整合发放模型（LIF）" and zh.section == "The leaky integrate-and-fire model"
+    en = _said(hits, "d2-am")[0]  # the English lecture says "leak" itself
+    assert "leak" in en.said and en.recording_url == f"{YOUTUBE}&t={en.said_at}"
+    assert en.said_at == _cue_start(EN_VTT, "and a small leak branch") - 5  # the sentence starts a cue earlier
+    # Chinese query, English sentence: 漏电流 is a glossary name of the concept whose English name is said
+    hit = _said(lookup("漏电流", schedule=recorded / "schedule.yaml", limit=20), "d2-am")[0]
+    assert "leak current" in hit.said and hit.said_at == _cue_start(EN_VTT, "The leak current is passive")
+    # ... and the Chinese sentence that says it itself
+    hit = _said(lookup("漏电流", schedule=recorded / "schedule.yaml", limit=20), "d3-am")[0]
+    assert hit.said.endswith("也就是漏电流。") and hit.kind == "subtitle"
+
+
+def test_typos_in_what_was_said(recorded):
+    from coursekit.course.lookup import lookup
+
+    sched = recorded / "schedule.yaml"
+    hits = lookup("Plymuth", schedule=sched)  # only the recording says it
+    assert [(h.kind, h.session.id) for h in hits] == [("subtitle", "d2-am")]
+    assert "Plymouth" in hits[0].said and hits[0].said_at == _cue_start(EN_VTT, "They did the experiments") == 18
+    hit = _said(lookup("泄露整合发放", schedule=sched), "d3-am")[0]  # 露 for 漏
+    assert hit.said_at == 42
+    hit = _said(lookup("volatge clamp", schedule=sched), "d2-am")[0]
+    assert hit.said == "The key technique is the voltage clamp." and hit.said_at == 113
+    # a short query is a whole word, a single Chinese character matches no sentence
+    assert not _said(lookup("lea", schedule=sched, limit=20), "d2-am")
+    hits = lookup("泄", schedule=sched, limit=20)  # the LIF concept, and the sentence that names it
+    assert not [h for h in hits if h.kind == "subtitle"]
+    assert all("泄漏整合发放模型" in h.said for h in _said(hits, "d3-am"))
+
+
+def test_section_and_minute_come_back_together(recorded):
+    from coursekit.course.lookup import lookup
+
+    hits = lookup("零斜线", schedule=recorded / "schedule.yaml", limit=20)
+    d3 = [h for h in hits if h.session is not None and h.session.id == "d3-am"]
+    assert len(d3) == 1  # one hit: the concept, its notebook section and the minute it is said
+    hit = d3[0]
+    assert hit.concept == "nullcline" and hit.section == "Phase plane analysis"
+    assert hit.said == "有两个变量，我们就可以画相平面，画出两条零斜线。"
+    assert hit.said_at >= 178 and hit.chapter.title == "相平面分析与二维模型"
+    text = str(hit)
+    assert f"▶ {format_time(hit.said_at)}" in text and "§ Phase plane analysis" in text
+    data = hit.as_dict()
+    assert data["said"] == {"seconds": hit.said_at, "time": format_time(hit.said_at), "sentence": hit.said,
+                            "url": f"{BILIBILI}&t={hit.said_at}"}
+    assert data["timestamp"] == format_time(hit.said_at)
+    assert f"&amp;t={hit.said_at}" in hit._repr_html_() and "▶" in hit._repr_html_()
+
+
+def test_cli_lookup_prints_what_was_said(recorded, capsys):
+    assert main(["lookup", "Plymuth", "--file", str(recorded / "schedule.yaml"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data[0]["kind"] == "subtitle" and data[0]["session"]["id"] == "d2-am"
+    assert data[0]["said"]["url"] == f"{YOUTUBE}&t=18" and "Plymouth" in data[0]["said"]["sentence"]
+
+
+def test_a_broken_transcript_is_skipped_with_a_warning(recorded, tmp_path):
+    from coursekit.course.lookup import build_index
+
+    root = tmp_path / "c"
+    shutil.copytree(recorded, root)
+    (root / "recordings" / "d9-zz.json").write_text('{"format": "coursekit-transcript 1", "session": "d9-zz", '
+                                                     '"segments": []}', encoding="utf-8")
+    (root / "recordings" / "d2-pm.json").write_text("{not json", encoding="utf-8")
+    with pytest.warns(UserWarning) as record:
+        index = build_index(root / "schedule.yaml")
+    messages = " ".join(str(w.message) for w in record)
+    assert "d9-zz.json: session 'd9-zz' is not in the schedule" in messages and "d2-pm.json line 1" in messages
+    assert len(index.said) > 0

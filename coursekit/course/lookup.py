@@ -7,7 +7,7 @@ assignment (and whether it is released), and the coursekit code (and whether it
 exists, or which session's planned module will hold it).  In Jupyter the result
 renders as a table; ``print`` gives the same as text; ``as_dict`` gives JSON.
 
-The index is built from three sources and copies none of them:
+The index is built from four sources and copies none of them:
 
 * ``schedule.yaml`` -- sessions, teachers, topics, keywords, notebooks, assignments,
   recordings, and the modules marked ``planned_code`` (not written yet)
@@ -16,7 +16,21 @@ The index is built from three sources and copies none of them:
   (``#`` to ``###``) and their markdown text, each paragraph tagged with the
   section it is in;
 * ``glossary.yaml`` (shipped with this package) -- concepts with English/Chinese
-  names, synonyms, the coursekit code and the session ids.
+  names, synonyms, the coursekit code and the session ids;
+* the transcripts of the recordings (``recordings/<session>.json`` beside the
+  schedule, written by ``coursekit recordings add``): what was said, sentence by
+  sentence, with the second it starts at.
+
+What was said: a sentence that matches the query, or a glossary name of a
+concept the query matched (so ``leak`` finds 泄漏整合发放模型 and 漏电流 in a
+Chinese lecture), gives the hit of its session the minute, the sentence and a
+link that opens the video there.  A heading followed by a chapter marker line
+``▶ 12:30`` owns the recording from that time to the next marker, so a
+notebook section and the minute of the recording that explain the same concept
+come back as one hit; a sentence in a session no other hit names is a hit of
+its own (kind ``"subtitle"``).  Subtitles are indexed by word (English) and
+character bigram (Chinese) postings, so a query touches only the sentences
+that share its words.
 
 Ranking: a glossary concept or a session outranks a notebook heading, which
 outranks a paragraph of notebook text that says the same.  A paragraph found in
@@ -59,7 +73,7 @@ from pathlib import Path
 
 import yaml
 
-from .schedule import Chapter, Schedule, Session, load_schedule
+from .schedule import Chapter, Schedule, Session, load_schedule, timestamp_url
 
 __all__ = [
     "Concept",
@@ -70,6 +84,7 @@ __all__ = [
     "Hits",
     "LookupIndex",
     "Passage",
+    "Said",
     "build_index",
     "function_exists",
     "load_glossary",
@@ -91,6 +106,7 @@ _EXACT = 0.9
 WEIGHT_CONCEPT = 1.0
 WEIGHT_HEADING = 0.9
 WEIGHT_TEXT = 0.8
+WEIGHT_SUBTITLE = 0.8
 
 
 class GlossaryError(ValueError):
@@ -127,6 +143,16 @@ class Heading:
     level: int
     text: str
     cell: int  # index of the markdown cell
+    chapter_at: int | None = None  # seconds: the "▶ 12:30" marker line under the heading
+
+
+@dataclass(frozen=True)
+class Said:
+    """A sentence of a recording's transcript: the session, the second it starts at, the text."""
+
+    session: str
+    seconds: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -233,6 +259,10 @@ class Hit:
         not released, or not written yet.
     functions : tuple of FunctionRef
         coursekit objects for the concept.
+    said : str or None
+        A sentence of the session's recording that matches (the query, or a
+        glossary name of the concept); ``said_at`` is the second it starts at,
+        and ``recording_url`` then opens the video there.
     """
 
     score: float
@@ -249,12 +279,24 @@ class Hit:
     assignment: str | None = None
     assignment_state: str | None = None
     functions: tuple[FunctionRef, ...] = ()
+    said: str | None = None
+    said_at: int | None = None
+
+    @property
+    def timestamp(self) -> str | None:
+        """Where the recording is opened: ``"12:30"`` (the sentence's time, else the chapter's)."""
+        if self.said_at is not None:
+            return _clock(self.said_at)
+        return _clock(self.chapter.seconds) if self.chapter else None
 
     # -- display ---------------------------------------------------------------
     def _recording_text(self) -> str | None:
         s = self.session
         if s is None:
             return None
+        if self.said_at is not None:
+            ch = f"  ({self.chapter.title})" if self.chapter else ""
+            return f"{self.recording_url or '(no URL yet)'}  ▶ {_clock(self.said_at)}{ch}"
         if self.recording_url or self.chapter:
             at = f"  at {self.chapter.time} {self.chapter.title}" if self.chapter else ""
             return f"{self.recording_url or '(no URL yet)'}{at}"
@@ -282,7 +324,8 @@ class Hit:
         if s is not None:
             who = f" — {s.teacher}" if s.teacher else ""
             rows.append(("session", f"{s.id}  {s.when()} (Beijing)  {s.title_zh} / {s.title_en}{who}"))
-        for label, text in (("recording", self._recording_text()), ("notebook", self._notebook_text()),
+        said = f"▶ {_clock(self.said_at)}  “{self.said}”" if self.said else None
+        for label, text in (("recording", self._recording_text()), ("said", said), ("notebook", self._notebook_text()),
                             ("assignment", self._assignment_text())):
             if text:
                 rows.append((label, text))
@@ -294,6 +337,8 @@ class Hit:
         head = f"[{self.score:.2f}] {self.title}"
         if self.kind == "text":
             head += f"   (text: {self.matched!r})"
+        elif self.kind == "subtitle":
+            head += f"   (said at {_clock(self.said_at)})"
         elif self.matched and _normalize(self.matched) not in _normalize(self.title):
             head += f"   (matched {self.matched!r})"
         return head
@@ -323,8 +368,12 @@ class Hit:
                 "title_en": s.title_en, "kind": s.kind,
             },
             "recording_url": self.recording_url,
-            "timestamp": self.chapter.time if self.chapter else None,
+            "timestamp": self.timestamp,
             "chapter": self.chapter.title if self.chapter else None,
+            "said": None if self.said is None else {
+                "seconds": self.said_at, "time": _clock(self.said_at), "sentence": self.said,
+                "url": self.recording_url,
+            },
             "notebook": self.notebook,
             "notebook_exists": self.notebook_exists,
             "section": self.section,
@@ -370,7 +419,7 @@ def _hits_html(hits) -> str:
     for h in hits:
         s = h.session
         found = f"<b>{e(h.title)}</b><br><small>{e(h.kind)} · score {h.score:.2f}"
-        if h.kind == "text":
+        if h.kind in ("text", "subtitle"):
             found += f"<br>“{e(h.matched)}”"
         elif h.matched and _normalize(h.matched) not in _normalize(h.title):
             found += f" · matched “{e(h.matched)}”"
@@ -380,7 +429,13 @@ def _hits_html(hits) -> str:
                                      f"{s.start:%H:%M}–{s.end:%H:%M}")
         teacher = e(s.teacher) if s is not None and s.teacher else ""
         rec = h._recording_text() or ""
-        if h.recording_url:
+        if h.said_at is not None:
+            at = f"▶ {_clock(h.said_at)}"
+            link = (f"<a href='{e(h.recording_url, quote=True)}' target='_blank'>{e(at)}</a>" if h.recording_url
+                    else e(at))
+            ch = f" {e(h.chapter.title)}" if h.chapter else ""
+            rec = f"{link}{ch}<br><small>“{e(h.said)}”</small>"
+        elif h.recording_url:
             at = f" at {h.chapter.time} {h.chapter.title}" if h.chapter else ""
             rec = f"<a href='{e(h.recording_url, quote=True)}' target='_blank'>recording</a>{e(at)}"
         else:
@@ -405,6 +460,13 @@ def _hits_html(hits) -> str:
 
 
 # ----------------------------------------------------------------------------- text matching
+
+
+def _clock(seconds) -> str:
+    """``750`` -> ``"12:30"``, ``3723`` -> ``"1:02:03"``."""
+    s = max(0, int(seconds))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 _PUNCT_RE = re.compile(r"[\s\-‐‑‒–—_/·・、，,.;；:：()（）\[\]【】{}「」『』《》<>\"'`’‘“”!！?？|]+")
@@ -622,6 +684,8 @@ def load_glossary(path: str | os.PathLike | None = None) -> tuple[Concept, ...]:
 
 
 _HEADING_RE = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+#: A chapter marker: a line of its own right under a heading, ``▶ 12:30`` (or ``▶ 1:02:03``).
+MARKER_RE = re.compile(r"^\s*▶\s*(?:(\d{1,2}):)?(\d{1,2}):([0-5]\d)\s*$")
 _DEEP_HEADING_RE = re.compile(r"^#{4,6}\s+")
 # markdown markup that is not text: images, link targets, HTML tags, math and emphasis marks
 _MD_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
@@ -659,6 +723,7 @@ def _read_notebook(path: Path, name: str) -> tuple[list[Heading], list[Passage]]
             continue
         in_fence = False
         paragraph: list[str] = []
+        under_heading = False  # the last non-blank line was a heading of this cell
 
         def flush():
             text = _plain(" ".join(paragraph))
@@ -674,10 +739,16 @@ def _read_notebook(path: Path, name: str) -> tuple[list[Heading], list[Passage]]
             if in_fence:
                 continue
             m = _HEADING_RE.match(line)
+            marker = MARKER_RE.match(line) if under_heading else None
+            if line.strip():
+                under_heading = bool(m)
             if m:
                 flush()
                 section = m.group(2).strip()
                 headings.append(Heading(name, len(m.group(1)), section, index))
+            elif marker:
+                h_, m_, s_ = marker.groups()
+                headings[-1] = replace(headings[-1], chapter_at=3600 * int(h_ or 0) + 60 * int(m_) + int(s_))
             elif not line.strip():
                 flush()
             else:
@@ -808,6 +879,135 @@ def _function_exists(path: str, package_root: Path) -> bool:
 # ----------------------------------------------------------------------------- the index
 
 
+def _bigram_list(text: str) -> list[str]:
+    return [text[i:i + 2] for i in range(len(text) - 1)] if len(text) > 1 else [text]
+
+
+class _SaidIndex:
+    """Postings over the transcripts' sentences: English words and Chinese character bigrams."""
+
+    def __init__(self, said):
+        self.said = tuple(said)
+        self.norms: list[str] = []
+        self.compact: list[str] = []
+        self.words: dict[str, list[int]] = {}  # Latin word -> sentences
+        self.grams: dict[str, list[int]] = {}  # Chinese bigram -> sentences
+        self.word_grams: dict[str, list[str]] = {}  # bigram of a Latin word -> words (typo candidates)
+        for i, item in enumerate(self.said):
+            norm = _PUNCT_RE.sub(" ", unicodedata.normalize("NFKC", item.text).casefold()).strip()
+            self.norms.append(norm)
+            self.compact.append(norm.replace(" ", ""))
+            grams, words = set(), set()
+            for word in norm.split():
+                for part in _CJK_SPLIT_RE.split(word):
+                    if not part:
+                        continue
+                    if _is_cjk(part[0]):
+                        grams.update(_bigram_list(part))
+                    elif any(c.isalnum() for c in part):
+                        words.add(part)
+            for g in grams:
+                self.grams.setdefault(g, []).append(i)
+            for w in words:
+                ids = self.words.get(w)
+                if ids is None:
+                    self.words[w] = ids = []
+                    for g in set(_bigram_list(w)):
+                        self.word_grams.setdefault(g, []).append(w)
+                ids.append(i)
+
+    def __len__(self):
+        return len(self.said)
+
+    # -- one token -----------------------------------------------------------
+    def _latin(self, w: str, typos: bool) -> dict[int, float]:
+        """Sentences holding the word ``w``, or (``typos``) a word within a few edits or containing it."""
+        out = dict.fromkeys(self.words.get(w, ()), 1.0)
+        if len(w) <= 3 or not typos:  # "LIF" is not in "life"
+            return out
+        bound = _max_edits(w)
+        grams = set(_bigram_list(w))
+        counts: dict[str, int] = {}
+        for g in grams:
+            for word in self.word_grams.get(g, ()):
+                counts[word] = counts.get(word, 0) + 1
+        need = len(grams) - 3 * bound
+        for word, n in counts.items():
+            if n >= need and word != w:
+                sim = _token_similarity(w, word)
+                if sim >= 0.75:
+                    for i in self.words[word]:
+                        if sim > out.get(i, 0.0):
+                            out[i] = sim
+        return out
+
+    def _chinese(self, t: str, typos: bool) -> dict[int, float]:
+        """Sentences that contain the characters ``t`` (or, ``typos``, all but a few of them)."""
+        grams = set(_bigram_list(t))
+        if len(t) < 2:
+            return {}
+        counts: dict[int, int] = {}
+        for g in grams:
+            for i in self.grams.get(g, ()):
+                counts[i] = counts.get(i, 0) + 1
+        bound = _max_edits(t) if typos else 0
+        need = len(grams) - 2 * bound  # one wrong character breaks at most two bigrams
+        out = {}
+        for i, n in counts.items():
+            if n < need:
+                continue
+            if n == len(grams) and t in self.compact[i]:
+                out[i] = 1.0
+            elif bound:
+                d = _substring_distance(t, self.compact[i], bound)
+                if d <= bound:
+                    out[i] = 0.9 * (1 - d / len(t))
+        return out
+
+    def _token(self, tok: str, typos: bool) -> dict[int, float]:
+        return self._chinese(tok, typos) if _is_cjk(tok[0]) else self._latin(tok, typos)
+
+    # -- a query -------------------------------------------------------------
+    def match(self, q: str) -> dict[int, tuple[float, bool]]:
+        """Sentences matching the normalised query: index -> (quality, exact).
+
+        Every word of the query must occur (a Chinese run as characters), in any
+        order, exactly or with a typo; the whole query as a phrase scores best.
+        """
+        toks = [t for t in _tokens(q) if any(c.isalnum() for c in t)]
+        if not toks or len(q.replace(" ", "")) < 2:
+            return {}
+        per_tok = []
+        for t in toks:
+            found = self._token(t, typos=True)
+            if not found:
+                return {}
+            per_tok.append((t, found))
+        per_tok.sort(key=lambda tf: len(tf[1]))
+        ids = set(per_tok[0][1]).intersection(*(f for _, f in per_tok[1:]))
+        total = sum(len(t) for t in toks)
+        cq = q.replace(" ", "")
+        out = {}
+        for i in ids:
+            sims = [f[i] for _, f in per_tok]
+            quality = 0.92 * sum(len(t) * f[i] for t, f in per_tok) / total
+            if (f" {q} " in f" {self.norms[i]} ") or (_is_cjk(cq[0]) and cq in self.compact[i]):
+                quality = 0.95
+            out[i] = (quality, min(sims) >= 0.85)
+        return out
+
+    def phrase(self, term: str) -> list[int]:
+        """Sentences that contain the normalised ``term`` as a phrase (a glossary name)."""
+        toks = [t for t in _tokens(term) if any(c.isalnum() for c in t)]
+        if not toks or len(term.replace(" ", "")) < 2:
+            return []
+        sets = [set(self._token(t, typos=False)) for t in toks]
+        ids = set.intersection(*sets) if sets else set()
+        ct = term.replace(" ", "")
+        padded = f" {term} "
+        return sorted(i for i in ids if padded in f" {self.norms[i]} " or (_is_cjk(ct[0]) and ct in self.compact[i]))
+
+
 @dataclass
 class _Entry:
     norm: str
@@ -829,6 +1029,20 @@ class LookupIndex:
     _functions: dict = field(default_factory=dict)
     _passage_norms: list = field(default_factory=list)
     _vocabulary: dict = field(default_factory=dict)  # word -> indices of the passages that hold it
+    said: _SaidIndex = field(default_factory=lambda: _SaidIndex(()))
+
+    def markers(self, notebook: str) -> list[tuple[int, str]]:
+        """(seconds, heading) of the chapter markers of ``notebook``, in time order."""
+        return sorted((h.chapter_at, h.text) for h in self.headings
+                      if h.notebook == notebook and h.chapter_at is not None)
+
+    def section_at(self, notebook: str | None, seconds: int) -> str | None:
+        """The heading whose chapter marker covers ``seconds`` of the recording (None if none does)."""
+        found = None
+        for at, text in self.markers(notebook) if notebook else ():
+            if at <= seconds:
+                found = text
+        return found
 
     def concept(self, cid: str) -> Concept:
         for c in self.concepts:
@@ -850,7 +1064,8 @@ class LookupIndex:
 
 def build_index(schedule: Schedule | str | os.PathLike | None = None,
                 glossary: str | os.PathLike | None = None,
-                lectures_dir: str | os.PathLike | None = None) -> LookupIndex:
+                lectures_dir: str | os.PathLike | None = None,
+                recordings_dir: str | os.PathLike | None = None) -> LookupIndex:
     """Build the lookup index from the schedule, the glossary and the notebooks.
 
     Parameters
@@ -863,6 +1078,11 @@ def build_index(schedule: Schedule | str | os.PathLike | None = None,
         Default: ``lectures/`` next to ``schedule.yaml``.  Every ``*.ipynb`` in it
         is indexed (JupyterLab's ``.ipynb_checkpoints/`` copies are not: they are
         in a subdirectory).
+    recordings_dir : path, optional
+        The folder that holds ``recordings/`` (transcripts ``<session>.json``);
+        default: the folder of ``schedule.yaml``.  A transcript that cannot be
+        read, or names a session the schedule does not have, is skipped with a
+        warning.
 
     Raises
     ------
@@ -891,7 +1111,25 @@ def build_index(schedule: Schedule | str | os.PathLike | None = None,
         headings.extend(hs)
         passages.extend(ps)
 
-    index = LookupIndex(schedule, concepts, tuple(headings), frozenset(present), tuple(passages))
+    said = []
+    from .recordings import TRANSCRIPT_DIR, read_transcript
+
+    root = Path(recordings_dir) if recordings_dir is not None else schedule.root
+    folder = root / TRANSCRIPT_DIR if root is not None else None
+    ids = {s.id for s in schedule.sessions}
+    for path in sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else []:
+        try:
+            t = read_transcript(path)
+        except (OSError, ValueError) as exc:  # one broken transcript must not break lookup
+            warnings.warn(f"lookup skips {exc}", stacklevel=2)
+            continue
+        if t.session not in ids:
+            warnings.warn(f"lookup skips {path.name}: session {t.session!r} is not in the schedule", stacklevel=2)
+            continue
+        said.extend(Said(t.session, seg.seconds, seg.text) for seg in t.segments)
+
+    index = LookupIndex(schedule, concepts, tuple(headings), frozenset(present), tuple(passages),
+                        said=_SaidIndex(said))
     add = index.entries.append
     for c in concepts:
         add(_Entry(_normalize(c.id), c.id, 0.95, ("concept", c.id)))
@@ -937,7 +1175,9 @@ def _source_key(schedule_path, glossary_path, lectures_dir):
     nbs = tuple(stamp(p) for p in sorted(Path(lectures_dir).glob("*.ipynb"))) if Path(lectures_dir).is_dir() else ()
     # whether an assignment is released or a planned module written changes what a hit says
     tree = tuple(stamp(root / d) for d in ("assignments", "solutions")) + (stamp(_PACKAGE_ROOT),)
-    return (stamp(schedule_path), stamp(glossary_path), str(lectures_dir), nbs, tree)
+    rec = root / "recordings"
+    said = tuple(stamp(p) for p in sorted(rec.glob("*.json"))) if rec.is_dir() else ()
+    return (stamp(schedule_path), stamp(glossary_path), str(lectures_dir), nbs, tree, said)
 
 
 _INDEX_CACHE: dict = {}
@@ -1177,6 +1417,47 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
     for notebook, (score, exact, p) in sorted(per_notebook.items(), key=lambda kv: -kv[1][0]):
         notebook_hit("text", notebook, p.section, score, _excerpt(p.text, query), ("text", notebook), exact)
 
+    # what was said: each hit of a session takes the best sentence of its recording (within its
+    # section's marked part first, and said in this concept's words first); a session that only
+    # its recording mentions becomes a hit of its own
+    by_session: dict[str, list] = {}
+    for i, (score, exact, via) in _said_matches(index, q, best, exact_targets, min_score).items():
+        by_session.setdefault(index.said.said[i].session, []).append((score, exact, via, i))
+    attached = set()
+    for key, hit in list(hits.items()):
+        s = hit.session
+        if s is None or s.id not in by_session:
+            continue
+
+        def rank(cand, hit=hit):
+            score, exact, via, i = cand
+            t = index.said.said[i].seconds
+            in_section = hit.section is not None and index.section_at(hit.notebook, t) == hit.section
+            return (in_section, via is None or via == hit.concept, score, -t)
+
+        score, exact, via, i = max(by_session[s.id], key=rank)
+        item = index.said.said[i]
+        hits[key] = replace(
+            hit, score=max(hit.score, score), said=item.text, said_at=item.seconds,
+            chapter=s.recording.chapter_at(item.seconds) or hit.chapter,
+            recording_url=s.recording.url_at(item.seconds),
+            section=hit.section or index.section_at(hit.notebook, item.seconds))
+        attached.add(s.id)
+        if exact:
+            exact_hits.add(key)
+    for sid, cands in by_session.items():
+        if sid in attached:
+            continue
+        score, exact, via, i = max(cands, key=lambda c: (c[0], -index.said.said[c[3]].seconds))
+        item, s = index.said.said[i], sched.session(sid)
+        fields = session_fields(s, (query,))
+        fields.update(chapter=s.recording.chapter_at(item.seconds), recording_url=s.recording.url_at(item.seconds),
+                      section=index.section_at(s.notebook, item.seconds) or fields["section"])
+        hits[("subtitle", sid)] = Hit(score, "subtitle", s.title, item.text, said=item.text, said_at=item.seconds,
+                                      **fields)
+        if exact:
+            exact_hits.add(("subtitle", sid))
+
     # Where the query's own words occur, matches that need a typo are noise ("capacitor" is not
     # "capacity"); otherwise weak near-misses are noise next to a strong hit ("bump" vs "numpy").
     top = max((h.score for h in hits.values()), default=0.0)
@@ -1186,6 +1467,31 @@ def lookup(query: str, limit: int = 10, *, min_score: float = 0.55,
         key=lambda h: (-round(h.score, 6), h.session.start_at.timestamp() if h.session else float("inf"), h.title),
     )
     return Hits(ranked[:limit])
+
+
+def _said_matches(index: LookupIndex, q: str, best, exact_targets, min_score) -> dict:
+    """Sentences of the transcripts that match: index -> (score, exact, concept id or None).
+
+    The query's own words, and -- for the (at most three) glossary concepts the
+    query matched best -- any of the concept's names in either language, as a
+    phrase: that is how ``leak`` finds 泄漏整合发放模型 in a Chinese lecture.
+    """
+    out: dict[int, tuple[float, bool, str | None]] = {}
+    if not len(index.said):
+        return out
+    for i, (quality, exact) in index.said.match(q).items():
+        out[i] = (quality * WEIGHT_SUBTITLE, exact, None)
+    concepts = sorted(((sc, t[1]) for t, (sc, _) in best.items() if t[0] == "concept" and sc >= 0.75),
+                      reverse=True)[:3]
+    for sc, cid in concepts:
+        c = index.concept(cid)
+        exact = ("concept", cid) in exact_targets
+        score = 0.92 * min(sc, 1.0) * WEIGHT_SUBTITLE  # a name of the concept said as a phrase
+        for term in c.terms():
+            for i in index.said.phrase(_normalize(term)):
+                if score > out.get(i, (0.0,))[0]:
+                    out[i] = (score, exact, cid)
+    return {i: v for i, v in out.items() if v[0] >= min_score}
 
 
 def _best_of(candidates, terms, threshold):
