@@ -15,10 +15,32 @@ def prepare(net, u, labels, loss, mask, method):
     u = net.check_inputs(u)
     T, B, _ = u.shape
     labels = check_labels(labels, B, net.n_out)
-    m = time_weights(mask, T, B)
     onehot = np.zeros((B, net.n_out))
     onehot[np.arange(B), labels] = 1.0
-    return u, labels, m / m.sum(), onehot
+    return u, labels, StepWeights(mask, T, B), onehot
+
+
+class StepWeights:
+    """The per-step loss's weights of step t, ``m_t / sum m`` (B,), without a (T, B) array when mask is None."""
+
+    def __init__(self, mask, T, B):
+        if mask is None:
+            self.m, self.total = None, float(T * B)
+        else:
+            m = time_weights(mask, T, B) if np.ndim(mask) != 1 else np.asarray(mask, dtype=np.float64)
+            if m.ndim == 1:
+                time_weights(m, T, 1)  # validates the (T,) mask
+                self.total = float(B * m.sum())
+            else:
+                self.total = float(m.sum())
+            self.m = m
+        self.B = B
+
+    def __getitem__(self, t):
+        if self.m is None:
+            return np.full(self.B, 1.0 / self.total)
+        row = self.m[t]
+        return np.broadcast_to(row / self.total, (self.B,)) if np.ndim(row) == 0 else row / self.total
 
 
 def presynaptic(net, u_t, z_prev):
