@@ -477,6 +477,14 @@ def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character (a regex search: this runs for every term of every query)."""
+    return _CJK_RE.search(text) is not None
+
+
 @lru_cache(maxsize=8192)
 def _normalize(text: str) -> str:
     """Case-fold, NFKC (full-width -> ASCII, ² -> 2), punctuation -> single spaces."""
@@ -496,7 +504,7 @@ def _tokens(norm: str) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)
 def _grams(compact: str) -> frozenset:
     """Character bigrams of Chinese text, trigrams of other text."""
-    n = 2 if any(_is_cjk(c) for c in compact) else 3
+    n = 2 if _has_cjk(compact) else 3
     if len(compact) < n:
         return frozenset([compact]) if compact else frozenset()
     return frozenset(compact[i:i + n] for i in range(len(compact) - n + 1))
@@ -505,7 +513,7 @@ def _grams(compact: str) -> frozenset:
 def _max_edits(q: str) -> int:
     """Typos allowed for a query of this length (Chinese characters carry more)."""
     n = len(q)
-    if any(_is_cjk(c) for c in q):
+    if _has_cjk(q):
         return 0 if n < 4 else 1 if n < 8 else 2
     return 0 if n <= 3 else 1 if n <= 7 else 2 if n <= 12 else 3
 
@@ -545,8 +553,12 @@ def _bigrams(text: str) -> frozenset:
 def _may_be_within(q: str, t: str, bound: int) -> bool:
     """Cheap necessary condition for ``_substring_distance(q, t) <= bound``.
 
-    One edit destroys at most three of the query's character bigrams.
+    One edit destroys at most three of the query's character bigrams, and an
+    alignment within ``bound`` edits matches all but ``bound`` of its characters
+    (the second test is what rules out most terms for a short query).
     """
+    if sum(c in t for c in q) < len(q) - bound:
+        return False
     bq = _bigrams(q)
     return len(bq & _bigrams(t)) >= len(bq) - 3 * bound
 
@@ -558,7 +570,7 @@ def _word_start(q: str, t: str) -> bool:
 def _token_similarity(qt: str, tt: str) -> float:
     if qt == tt:
         return 1.0
-    cjk = any(_is_cjk(c) for c in qt)
+    cjk = _has_cjk(qt)
     if len(qt) >= (2 if cjk else 3) and qt in tt:
         return 0.9 if tt.startswith(qt) else 0.85
     bound = _max_edits(qt)
@@ -598,7 +610,7 @@ def _similarity(q: str, t: str) -> float:
     cq, ct = q.replace(" ", ""), t.replace(" ", "")
     if cq == ct:
         return 0.99
-    cjk = any(_is_cjk(c) for c in cq)
+    cjk = _has_cjk(cq)
     best = 0.0
     # 1. the query is part of the term (short Latin queries only at a word start)
     if cq in ct and (cjk or len(cq) > 3 or _word_start(q, t)):
@@ -879,6 +891,33 @@ def _function_exists(path: str, package_root: Path) -> bool:
 # ----------------------------------------------------------------------------- the index
 
 
+def _word_distance(a: str, b: str, bound: int) -> int:
+    """Edit distance between whole words (adjacent transpositions count one), ``bound + 1`` once above ``bound``.
+
+    Only the diagonal band of width ``2 * bound + 1`` is computed.
+    """
+    n, m = len(a), len(b)
+    if abs(n - m) > bound:
+        return bound + 1
+    big = bound + 1
+    prev2, prev = None, list(range(m + 1))
+    for i in range(1, n + 1):
+        cur = [big] * (m + 1)
+        cur[0] = i
+        lo, hi = max(1, i - bound), min(m, i + bound)
+        ai = a[i - 1]
+        for j in range(lo, hi + 1):
+            bj = b[j - 1]
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ai != bj))
+            if prev2 is not None and j > 1 and ai == b[j - 2] and a[i - 2] == bj:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        if min(cur[lo:hi + 1]) > bound:
+            return big
+        prev2, prev = prev, cur
+    return min(prev[m], big)
+
+
 def _bigram_list(text: str) -> list[str]:
     return [text[i:i + 2] for i in range(len(text) - 1)] if len(text) > 1 else [text]
 
@@ -931,14 +970,21 @@ class _SaidIndex:
         for g in grams:
             for word in self.word_grams.get(g, ()):
                 counts[word] = counts.get(word, 0) + 1
-        need = len(grams) - 3 * bound
+        need = len(grams) - 3 * bound  # an edit breaks at most three bigrams (a transposition)
         for word, n in counts.items():
-            if n >= need and word != w:
-                sim = _token_similarity(w, word)
-                if sim >= 0.75:
-                    for i in self.words[word]:
-                        if sim > out.get(i, 0.0):
-                            out[i] = sim
+            if n < need or word == w:
+                continue
+            if n == len(grams) and w in word:  # "leak" in "leaky"
+                sim = 0.9 if word.startswith(w) else 0.85
+            elif abs(len(word) - len(w)) <= bound:
+                d = _word_distance(w, word, bound)
+                sim = 0.9 * (1 - d / len(w)) if d <= bound else 0.0
+            else:
+                continue
+            if sim >= 0.75:
+                for i in self.words[word]:
+                    if sim > out.get(i, 0.0):
+                        out[i] = sim
         return out
 
     def _chinese(self, t: str, typos: bool) -> dict[int, float]:
@@ -1208,7 +1254,7 @@ def _match_passages(index: LookupIndex, q: str) -> dict[int, tuple[float, bool]]
     order) without a typo.
     """
     cq = q.replace(" ", "")
-    cjk = any(_is_cjk(c) for c in cq)
+    cjk = _has_cjk(cq)
     if len(cq) < 2:
         return {}
     out: dict[int, tuple[float, bool]] = {}
@@ -1227,7 +1273,7 @@ def _match_passages(index: LookupIndex, q: str) -> dict[int, tuple[float, bool]]
     per_word = []
     for w in words:
         found: dict[int, float] = {}
-        short = len(w) <= 3 and not any(_is_cjk(c) for c in w)  # "LIF" is not in "life"
+        short = len(w) <= 3 and not _has_cjk(w)  # "LIF" is not in "life"
         for word, ids in index._vocabulary.items():
             sim = float(w == word) if short else _token_similarity(w, word)
             if sim >= 0.75:
@@ -1519,7 +1565,7 @@ def _best_section(index: LookupIndex, notebook: str, terms) -> str | None:
     if found:
         return found
     nt = _normalize(terms[0])
-    if len(nt.replace(" ", "")) < (2 if any(_is_cjk(c) for c in nt) else 4):
+    if len(nt.replace(" ", "")) < (2 if _has_cjk(nt) else 4):
         return None
     counts: dict[str, int] = {}
     for p, norm in zip(index.passages, index._passage_norms):
