@@ -22,7 +22,7 @@ METRIC_LABELS = {
     "first_spike_mismatch": "first spike, chip − float (ms)",
     "spike_count_mismatch": "spike count, chip − float (spikes)",
     "v_rms": "membrane RMS error (mV)",
-    "v_rms_subthreshold": "membrane RMS error before the first spike (mV)",
+    "v_rms_subthreshold": "RMS error of V before 1st spike (mV)",
 }
 
 
@@ -140,7 +140,9 @@ def plot_error_sweep(rows, metric: str = "first_spike_mismatch", ax=None, *, abs
     ax.set_xscale("log")
     if absolute:
         ax.set_yscale("log")
-    ax.set(xlabel="dt (ms)", ylabel=("|" + METRIC_LABELS[metric] + "|") if absolute else METRIC_LABELS[metric])
+    unsigned = metric.startswith("v_rms")          # an RMS is already a magnitude
+    ax.set(xlabel="dt (ms)", ylabel=METRIC_LABELS[metric] if unsigned or not absolute
+           else "magnitude of " + METRIC_LABELS[metric])
     ax.legend(frameon=False, fontsize="x-small", ncol=max(1, len(formats) // 2))
     ax.sweep_lines = lines
     return ax
