@@ -7,7 +7,7 @@ current NumPy.  So the benchmarks build a separate environment once,
 and run the peer's script there -- on the same machine, in the same benchmark
 run, timed inside the peer process.
 
-The learning benchmarks' peers (PyTorch on CPU, reservoirpy) live in a second
+The learning benchmarks' peers (PyTorch on CPU, reservoirpy, snnTorch) live in a second
 environment, ``benchmarks/.venv-learning``: they are large, and none of them is a
 dependency of coursekit.
 """
@@ -25,7 +25,7 @@ REQUIREMENTS = ["brian2", "numpy<2.4", "scipy"]
 #: environment name -> (folder, requirements)
 ENVIRONMENTS = {
     "peers": (VENV, REQUIREMENTS),
-    "learning": (HERE / ".venv-learning", ["torch", "reservoirpy", "scipy"]),
+    "learning": (HERE / ".venv-learning", ["torch", "reservoirpy", "snntorch", "scipy"]),
 }
 
 
