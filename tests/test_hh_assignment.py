@@ -5,7 +5,7 @@
   cases; the written answers carry a rubric; the jail switches off coursekit's
   own HH model, simulator and f-I tools.
 * ``coursekit course selftest hodgkin_huxley`` passes (solution full marks for
-  several students' seeds, released stub zero, regrading reproducible, every
+  one student's seed, released stub zero, regrading reproducible, every
   case labelled).
 * A simulated class -- correct, blank, each typical mistake, cheats -- graded in
   one autograde run gets exactly the score per cell the rules intend: partial
@@ -14,6 +14,10 @@
   receives its diagnosis, and nothing else is diagnosed.  The scratch course
   lives in tmp_path; the repository's gradebook is never touched.  The time of
   one submission and of the class is printed (run with ``-s``).
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -32,6 +36,9 @@ from coursekit.cli import main
 from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec
+
+from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
+                             new_course)
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "hodgkin_huxley"
@@ -145,13 +152,13 @@ def test_forbidden_modules_cover_every_way_to_delegate():
 @pytest.mark.timeout(300)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[hodgkin_huxley] selftest (release, solution run in the jail, 2 seeds + stub, regrade): "
+        print(f"\n[hodgkin_huxley] selftest (release, solution run in the jail, 1 seed + stub, regrade): "
               f"{elapsed:.1f} s")
 
 
@@ -406,25 +413,26 @@ def course(tmp_path_factory):
     return layout
 
 
-def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+def _class(course: CourseLayout, only=None) -> dict[str, nbformat.NotebookNode]:
     solved = lambda: _solved(course)  # noqa: E731
     delegator = _with(solved(), rates_answer=DELEGATED_RATES)
-    return {
-        "correct": solved(),
-        "blank": _release_nb(course),
-        "no_phi": _mutate(solved(), "gates_answer", NO_PHI_TIME_CONSTANTS),
-        "naive_rates": _mutate(solved(), "rates_answer", *NAIVE_ALPHAS),
-        "forward_euler": _mutate(solved(), "step_answer", FORWARD_EULER_STEP),
-        "gauss_seidel": _mutate(solved(), "step_answer", GAUSS_SEIDEL_STEP),
-        "no_interpolation": _mutate(solved(), "spikes_answer", NO_INTERPOLATION_DETECT),
-        "start_above": _mutate(solved(), "spikes_answer", START_ABOVE_DETECT),
-        "rate_per_window": _mutate(solved(), "fi_answer", RATE_PER_WINDOW),
-        "rheobase_without_T": _mutate(solved(), "rheobase_answer", RHEOBASE_WITHOUT_T),
-        "hardcoder": _after(_release_nb(course), "warm_answer", hardcoded_answers()),
-        "delegator": _mutate(delegator, "spikes_answer", DELEGATED_SIMULATION),
-        "patcher": _after(_release_nb(course), "warm_answer", PATCHER),
-        "eq_cheat": _after(_release_nb(course), "warm_answer", EQ_CHEAT),
+    makers = {
+        "correct": lambda: solved(),
+        "blank": lambda: _release_nb(course),
+        "no_phi": lambda: _mutate(solved(), "gates_answer", NO_PHI_TIME_CONSTANTS),
+        "naive_rates": lambda: _mutate(solved(), "rates_answer", *NAIVE_ALPHAS),
+        "forward_euler": lambda: _mutate(solved(), "step_answer", FORWARD_EULER_STEP),
+        "gauss_seidel": lambda: _mutate(solved(), "step_answer", GAUSS_SEIDEL_STEP),
+        "no_interpolation": lambda: _mutate(solved(), "spikes_answer", NO_INTERPOLATION_DETECT),
+        "start_above": lambda: _mutate(solved(), "spikes_answer", START_ABOVE_DETECT),
+        "rate_per_window": lambda: _mutate(solved(), "fi_answer", RATE_PER_WINDOW),
+        "rheobase_without_T": lambda: _mutate(solved(), "rheobase_answer", RHEOBASE_WITHOUT_T),
+        "hardcoder": lambda: _after(_release_nb(course), "warm_answer", hardcoded_answers()),
+        "delegator": lambda: _mutate(delegator, "spikes_answer", DELEGATED_SIMULATION),
+        "patcher": lambda: _after(_release_nb(course), "warm_answer", PATCHER),
+        "eq_cheat": lambda: _after(_release_nb(course), "warm_answer", EQ_CHEAT),
     }
+    return {s: make() for s, make in makers.items() if only is None or s in only}
 
 
 def _scores(**partial):
@@ -507,6 +515,7 @@ def _feedback(grade) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     students = _class(course)
@@ -564,3 +573,38 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     hidden_msgs = [m for nb in grades["hardcoder"].notebooks for c in nb.cells.values() if c.hidden
                    for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs
+
+
+# ---------------------------------------------------------------------------- the small class (default run)
+# The full class above is slow.  The default run grades the solution, a blank submission and a few students who
+# each make several of the full class's mistakes, each in its own answer cell (so in different tasks): their
+# notebooks are the full class's, combined cell by cell, and their expected scores and diagnoses are the
+# single-mistake students' (tests/_simulated_class.py).
+SMALL_CLASS = {   # each student is named after one of its mistakes, so that mistake's hidden cases are the full class's
+    "no_phi": ("no_phi", "forward_euler", "no_interpolation"),
+    "naive_rates": ("naive_rates", "gauss_seidel", "start_above"),
+    "rate_per_window": ("rate_per_window", "rheobase_without_T"),
+}
+
+
+def _small_class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    full = _class(course, only={"correct", "blank", *(m for ms in SMALL_CLASS.values() for m in ms)})
+    return {"correct": full["correct"], "blank": full["blank"],
+            **{s: combine_notebooks(full["correct"], *(full[m] for m in ms)) for s, ms in SMALL_CLASS.items()}}
+
+
+SMALL_EXPECTED = {"correct": EXPECTED["correct"], "blank": EXPECTED["blank"],
+                  **{s: combine_scores(EXPECTED, POINTS, *ms) for s, ms in SMALL_CLASS.items()}}
+SMALL_DIAGNOSES = {s: combine_diagnoses(EXPECTED_DIAGNOSES, *ms) for s, ms in SMALL_CLASS.items()}
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    return new_course(SOURCE_DIR, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(small_course, capsys):
+    grade_small_class(small_course, ASSIGNMENT, NOTEBOOK, _small_class(small_course), SMALL_EXPECTED,
+                      SMALL_DIAGNOSES, diagnoses=_diagnoses, feedback=_feedback, messages=_mistake_messages(),
+                      capsys=capsys)
