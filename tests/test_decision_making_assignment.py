@@ -19,6 +19,10 @@ simulated class through the grading pipeline.
   autograde run gets exactly the score per cell the rules intend, each mistake
   is diagnosed where it was made (with its message in the feedback) and nowhere
   else.  The times of one submission and of the class are printed (``-s``).
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -39,6 +43,9 @@ from coursekit.cli import main
 from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec, seed_for
+
+from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
+                             new_course)
 from coursekit.networks.decision import WongWang, run_trials
 
 REPO = Path(__file__).resolve().parents[1]
@@ -260,13 +267,13 @@ def test_forbidden_modules_cover_every_way_to_delegate():
 @pytest.mark.timeout(300)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 2 seeds + stub, regrade): "
+        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 1 seed + stub, regrade): "
               f"{elapsed:.1f} s")
 
 
@@ -561,30 +568,31 @@ def course(tmp_path_factory):
     return layout
 
 
-def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+def _class(course: CourseLayout, only=None) -> dict[str, nbformat.NotebookNode]:
     solved = lambda: _solved(course)  # noqa: E731
     delegator = _prepend(_prepend(solved(), "rhs_answer", DELEGATED_MODEL), "plane_answer", DELEGATED_PLANE)
-    return {
-        "correct": solved(),
-        "blank": _release_nb(course),
-        "naive_transfer": _mutate(solved(), "rhs_answer", NAIVE_TRANSFER),
-        "cross_excitation": _mutate(solved(), "rhs_answer", CROSS_EXCITATION),
-        "no_saturation": _mutate(solved(), "rhs_answer", NO_SATURATION),
-        "transposed_jacobian": _mutate(solved(), "plane_answer", TRANSPOSED_JACOBIAN),
-        "focus_as_node": _mutate(solved(), "plane_answer", FOCUS_AS_NODE),
-        "attractors_only": _mutate(solved(), "plane_answer", ATTRACTORS_ONLY),
-        "notes_noise": _mutate(solved(), "trials_answer", NOTES_NOISE),
-        "noise_per_trial": _mutate(solved(), "trials_answer", NOISE_PER_TRIAL),
-        "naive_log": _mutate(solved(), "weibull_answer", NAIVE_LOG),
-        "least_squares": _mutate(solved(), "weibull_answer", LEAST_SQUARES),
-        "same_seed": _mutate(solved(), "weibull_answer", SAME_SEED),
-        "undecided_as_errors": _mutate(solved(), "times_answer", UNDECIDED_AS_ERRORS),
-        "critical_below": _mutate(solved(), "critical_answer", CRITICAL_BELOW),
-        "hardcoder": _after(_release_nb(course), "critical_answer", hardcoded_answers()),
-        "delegator": delegator,
-        "patcher": _after(_release_nb(course), "critical_answer", PATCHER),
-        "eq_cheat": _after(_release_nb(course), "critical_answer", EQ_CHEAT),
+    makers = {
+        "correct": lambda: solved(),
+        "blank": lambda: _release_nb(course),
+        "naive_transfer": lambda: _mutate(solved(), "rhs_answer", NAIVE_TRANSFER),
+        "cross_excitation": lambda: _mutate(solved(), "rhs_answer", CROSS_EXCITATION),
+        "no_saturation": lambda: _mutate(solved(), "rhs_answer", NO_SATURATION),
+        "transposed_jacobian": lambda: _mutate(solved(), "plane_answer", TRANSPOSED_JACOBIAN),
+        "focus_as_node": lambda: _mutate(solved(), "plane_answer", FOCUS_AS_NODE),
+        "attractors_only": lambda: _mutate(solved(), "plane_answer", ATTRACTORS_ONLY),
+        "notes_noise": lambda: _mutate(solved(), "trials_answer", NOTES_NOISE),
+        "noise_per_trial": lambda: _mutate(solved(), "trials_answer", NOISE_PER_TRIAL),
+        "naive_log": lambda: _mutate(solved(), "weibull_answer", NAIVE_LOG),
+        "least_squares": lambda: _mutate(solved(), "weibull_answer", LEAST_SQUARES),
+        "same_seed": lambda: _mutate(solved(), "weibull_answer", SAME_SEED),
+        "undecided_as_errors": lambda: _mutate(solved(), "times_answer", UNDECIDED_AS_ERRORS),
+        "critical_below": lambda: _mutate(solved(), "critical_answer", CRITICAL_BELOW),
+        "hardcoder": lambda: _after(_release_nb(course), "critical_answer", hardcoded_answers()),
+        "delegator": lambda: delegator,
+        "patcher": lambda: _after(_release_nb(course), "critical_answer", PATCHER),
+        "eq_cheat": lambda: _after(_release_nb(course), "critical_answer", EQ_CHEAT),
     }
+    return {s: make() for s, make in makers.items() if only is None or s in only}
 
 
 def _scores(**partial):
@@ -683,6 +691,7 @@ def _feedback(grade) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     students = _class(course)
@@ -737,3 +746,38 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     hidden_msgs = [m for nb in grades["hardcoder"].notebooks for c in nb.cells.values() if c.hidden
                    for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs
+
+
+# ---------------------------------------------------------------------------- the small class (default run)
+# The full class above is slow.  The default run grades the solution, a blank submission and a few students who
+# each make several of the full class's mistakes, each in its own answer cell (so in different tasks): their
+# notebooks are the full class's, combined cell by cell, and their expected scores and diagnoses are the
+# single-mistake students' (tests/_simulated_class.py).
+SMALL_CLASS = {   # each student is named after one of its mistakes, so that mistake's hidden cases are the full class's
+    "naive_transfer": ("naive_transfer", "transposed_jacobian", "notes_noise", "naive_log"),
+    "cross_excitation": ("cross_excitation", "focus_as_node", "noise_per_trial", "undecided_as_errors"),
+    "no_saturation": ("no_saturation", "attractors_only", "same_seed", "critical_below"),
+}
+
+
+def _small_class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    full = _class(course, only={"correct", "blank", *(m for ms in SMALL_CLASS.values() for m in ms)})
+    return {"correct": full["correct"], "blank": full["blank"],
+            **{s: combine_notebooks(full["correct"], *(full[m] for m in ms)) for s, ms in SMALL_CLASS.items()}}
+
+
+SMALL_EXPECTED = {"correct": EXPECTED["correct"], "blank": EXPECTED["blank"],
+                  **{s: combine_scores(EXPECTED, POINTS, *ms) for s, ms in SMALL_CLASS.items()}}
+SMALL_DIAGNOSES = {s: combine_diagnoses(EXPECTED_DIAGNOSES, *ms) for s, ms in SMALL_CLASS.items()}
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    return new_course(SOURCE_DIR, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(small_course, capsys):
+    grade_small_class(small_course, ASSIGNMENT, NOTEBOOK, _small_class(small_course), SMALL_EXPECTED,
+                      SMALL_DIAGNOSES, diagnoses=_diagnoses, feedback=_feedback, messages=_mistake_messages(),
+                      capsys=capsys)
