@@ -16,6 +16,10 @@
   each mistake receives its diagnosis and nothing else is diagnosed.  The
   scratch course lives in tmp_path.  The time of one submission and of the
   class is printed (run with ``-s``).
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -34,6 +38,9 @@ from coursekit.cli import main
 from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec
+
+from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
+                             new_course)
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ei_balance"
@@ -210,13 +217,13 @@ def test_visible_expected_values():
 @pytest.mark.timeout(600)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 2 seeds + stub, regrade): "
+        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 1 seed + stub, regrade): "
               f"{elapsed:.1f} s")
 
 
@@ -463,27 +470,28 @@ def course(tmp_path_factory):
     return layout
 
 
-def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+def _class(course: CourseLayout, only=None) -> dict[str, nbformat.NotebookNode]:
     solved = lambda: _solved(course)  # noqa: E731
-    return {
-        "correct": solved(),
-        "blank": _release_nb(course),
-        "notes_typo": _mutate(solved(), "rates_answer", NOTES_TYPO_RATES),
-        "sign_error": _mutate(solved(), "rates_answer", SIGN_ERROR_RATES),
-        "det_only": _mutate(solved(), "conditions_answer", DET_ONLY_CONDITIONS),
-        "typo_simulation": _mutate(solved(), "simulate_answer", TYPO_SIMULATE),
-        "unrectified": _mutate(solved(), "simulate_answer", UNRECTIFIED_SIMULATE),
-        "limit_inputs": _mutate(solved(), "inputs_answer", LIMIT_INPUTS),
-        "merged_cv": _mutate(solved(), "cv_answer", MERGED_CV),
-        "pooled_chi": _mutate(solved(), "synchrony_answer", POOLED_CHI),
-        "khz": _mutate(solved(), "synchrony_answer", KHZ_FREQUENCY),
-        "chi_epsilon": _mutate(solved(), "classify_answer", CHI_EPSILON_CLASSIFY),
-        "no_t_ref": _mutate(solved(), "siegert_answer", NO_TREF_SIEGERT),
-        "hardcoder": _after(_release_nb(course), "siegert_answer", hardcoded_answers()),
-        "delegator": _with(solved(), rates_answer=DELEGATED_RATES, cv_answer=DELEGATED_CV),
-        "patcher": _after(_release_nb(course), "siegert_answer", PATCHER),
-        "eq_cheat": _after(_release_nb(course), "siegert_answer", EQ_CHEAT),
+    makers = {
+        "correct": lambda: solved(),
+        "blank": lambda: _release_nb(course),
+        "notes_typo": lambda: _mutate(solved(), "rates_answer", NOTES_TYPO_RATES),
+        "sign_error": lambda: _mutate(solved(), "rates_answer", SIGN_ERROR_RATES),
+        "det_only": lambda: _mutate(solved(), "conditions_answer", DET_ONLY_CONDITIONS),
+        "typo_simulation": lambda: _mutate(solved(), "simulate_answer", TYPO_SIMULATE),
+        "unrectified": lambda: _mutate(solved(), "simulate_answer", UNRECTIFIED_SIMULATE),
+        "limit_inputs": lambda: _mutate(solved(), "inputs_answer", LIMIT_INPUTS),
+        "merged_cv": lambda: _mutate(solved(), "cv_answer", MERGED_CV),
+        "pooled_chi": lambda: _mutate(solved(), "synchrony_answer", POOLED_CHI),
+        "khz": lambda: _mutate(solved(), "synchrony_answer", KHZ_FREQUENCY),
+        "chi_epsilon": lambda: _mutate(solved(), "classify_answer", CHI_EPSILON_CLASSIFY),
+        "no_t_ref": lambda: _mutate(solved(), "siegert_answer", NO_TREF_SIEGERT),
+        "hardcoder": lambda: _after(_release_nb(course), "siegert_answer", hardcoded_answers()),
+        "delegator": lambda: _with(solved(), rates_answer=DELEGATED_RATES, cv_answer=DELEGATED_CV),
+        "patcher": lambda: _after(_release_nb(course), "siegert_answer", PATCHER),
+        "eq_cheat": lambda: _after(_release_nb(course), "siegert_answer", EQ_CHEAT),
     }
+    return {s: make() for s, make in makers.items() if only is None or s in only}
 
 
 def _scores(**partial):
@@ -574,6 +582,7 @@ def _feedback(grade) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     students = _class(course)
@@ -629,3 +638,38 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     hidden_msgs = [m for nb in grades["hardcoder"].notebooks for c in nb.cells.values() if c.hidden
                    for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs
+
+
+# ---------------------------------------------------------------------------- the small class (default run)
+# The full class above is slow.  The default run grades the solution, a blank submission and a few students who
+# each make several of the full class's mistakes, each in its own answer cell (so in different tasks): their
+# notebooks are the full class's, combined cell by cell, and their expected scores and diagnoses are the
+# single-mistake students' (tests/_simulated_class.py).
+SMALL_CLASS = {   # each student is named after one of its mistakes, so that mistake's hidden cases are the full class's
+    "notes_typo": ("notes_typo", "det_only", "typo_simulation", "limit_inputs"),
+    "unrectified": ("sign_error", "unrectified", "merged_cv", "pooled_chi"),
+    "chi_epsilon": ("khz", "chi_epsilon", "no_t_ref"),
+}
+
+
+def _small_class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    full = _class(course, only={"correct", "blank", *(m for ms in SMALL_CLASS.values() for m in ms)})
+    return {"correct": full["correct"], "blank": full["blank"],
+            **{s: combine_notebooks(full["correct"], *(full[m] for m in ms)) for s, ms in SMALL_CLASS.items()}}
+
+
+SMALL_EXPECTED = {"correct": EXPECTED["correct"], "blank": EXPECTED["blank"],
+                  **{s: combine_scores(EXPECTED, POINTS, *ms) for s, ms in SMALL_CLASS.items()}}
+SMALL_DIAGNOSES = {s: combine_diagnoses(EXPECTED_DIAGNOSES, *ms) for s, ms in SMALL_CLASS.items()}
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    return new_course(SOURCE_DIR, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(small_course, capsys):
+    grade_small_class(small_course, ASSIGNMENT, NOTEBOOK, _small_class(small_course), SMALL_EXPECTED,
+                      SMALL_DIAGNOSES, diagnoses=_diagnoses, feedback=_feedback, messages=_mistake_messages(),
+                      capsys=capsys)
