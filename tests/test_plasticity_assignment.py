@@ -16,6 +16,10 @@
   autograde run gets exactly the score per cell the rules intend, and each
   mistake receives its diagnosis (and nothing else is diagnosed).  Times are
   printed (run with ``-s``).
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -37,6 +41,9 @@ from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec
 from coursekit.plasticity import STDP, ReleaseProbability
+
+from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
+                             new_course)
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "plasticity"
@@ -269,13 +276,13 @@ def test_forbidden_modules_cover_every_way_to_delegate():
 @pytest.mark.timeout(300)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 2 seeds + stub, regrade): "
+        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 1 seed + stub, regrade): "
               f"{elapsed:.1f} s")
 
 
@@ -525,30 +532,31 @@ def course(tmp_path_factory):
     return layout
 
 
-def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+def _class(course: CourseLayout, only=None) -> dict[str, nbformat.NotebookNode]:
     solved = lambda: _solved(course)  # noqa: E731
     delegator = solved()
     for gid in ("epsc_answer", "stdp_answer"):
         next(c for c in delegator.cells if _gid(c) == gid).source = ""
-    return {
-        "correct": solved(),
-        "blank": _release_nb(course),
-        "u_minus": _mutate(solved(), "epsc_answer", U_MINUS_EPSC),
-        "x_by_U": _mutate(solved(), "epsc_answer", X_BY_U_EPSC),
-        "notes_xss": _mutate(solved(), "steady_answer", NOTES_XSS),
-        "depression_only": _mutate(solved(), "steady_answer", DEPRESSION_ONLY),
-        "notes_rule": _mutate(solved(), "stdp_answer", NOTES_RULE),
-        "nearest": _mutate(solved(), "stdp_answer", NEAREST),
-        "mult_by_w": _mutate(solved(), "stdp_answer", MULT_BY_W),
-        "pair_sign": _mutate(solved(), "pairing_answer", PAIR_SIGN),
-        "drift_no_causal": _mutate(solved(), "drift_answer", DRIFT_NO_CAUSAL),
-        "drift_ms": _mutate(solved(), "drift_answer", DRIFT_MS),
-        "eq_interior": _mutate(solved(), "drift_answer", EQ_INTERIOR),
-        "crit_ms": _mutate(solved(), "critical_answer", CRIT_MS),
-        "delegator": _after(delegator, "epsc_answer", DELEGATED),
-        "patcher": _after(_release_nb(course), "critical_answer", PATCHER),
-        "eq_cheat": _after(_release_nb(course), "critical_answer", EQ_CHEAT),
+    makers = {
+        "correct": lambda: solved(),
+        "blank": lambda: _release_nb(course),
+        "u_minus": lambda: _mutate(solved(), "epsc_answer", U_MINUS_EPSC),
+        "x_by_U": lambda: _mutate(solved(), "epsc_answer", X_BY_U_EPSC),
+        "notes_xss": lambda: _mutate(solved(), "steady_answer", NOTES_XSS),
+        "depression_only": lambda: _mutate(solved(), "steady_answer", DEPRESSION_ONLY),
+        "notes_rule": lambda: _mutate(solved(), "stdp_answer", NOTES_RULE),
+        "nearest": lambda: _mutate(solved(), "stdp_answer", NEAREST),
+        "mult_by_w": lambda: _mutate(solved(), "stdp_answer", MULT_BY_W),
+        "pair_sign": lambda: _mutate(solved(), "pairing_answer", PAIR_SIGN),
+        "drift_no_causal": lambda: _mutate(solved(), "drift_answer", DRIFT_NO_CAUSAL),
+        "drift_ms": lambda: _mutate(solved(), "drift_answer", DRIFT_MS),
+        "eq_interior": lambda: _mutate(solved(), "drift_answer", EQ_INTERIOR),
+        "crit_ms": lambda: _mutate(solved(), "critical_answer", CRIT_MS),
+        "delegator": lambda: _after(delegator, "epsc_answer", DELEGATED),
+        "patcher": lambda: _after(_release_nb(course), "critical_answer", PATCHER),
+        "eq_cheat": lambda: _after(_release_nb(course), "critical_answer", EQ_CHEAT),
     }
+    return {s: make() for s, make in makers.items() if only is None or s in only}
 
 
 def _scores(**partial):
@@ -639,6 +647,7 @@ def _feedback(grade) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     students = _class(course)
@@ -689,3 +698,38 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     hidden_msgs = [m for s in EXPECTED for nb in grades[s].notebooks for c in nb.cells.values() if c.hidden
                    for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs[:5]
+
+
+# ---------------------------------------------------------------------------- the small class (default run)
+# The full class above is slow.  The default run grades the solution, a blank submission and a few students who
+# each make several of the full class's mistakes, each in its own answer cell (so in different tasks): their
+# notebooks are the full class's, combined cell by cell, and their expected scores and diagnoses are the
+# single-mistake students' (tests/_simulated_class.py).
+SMALL_CLASS = {   # each student is named after one of its mistakes, so that mistake's hidden cases are the full class's
+    "nearest": ("u_minus", "notes_xss", "nearest", "drift_no_causal"),
+    "x_by_U": ("x_by_U", "depression_only", "mult_by_w", "pair_sign"),
+    "eq_interior": ("notes_rule", "eq_interior", "crit_ms"),
+}
+
+
+def _small_class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    full = _class(course, only={"correct", "blank", *(m for ms in SMALL_CLASS.values() for m in ms)})
+    return {"correct": full["correct"], "blank": full["blank"],
+            **{s: combine_notebooks(full["correct"], *(full[m] for m in ms)) for s, ms in SMALL_CLASS.items()}}
+
+
+SMALL_EXPECTED = {"correct": EXPECTED["correct"], "blank": EXPECTED["blank"],
+                  **{s: combine_scores(EXPECTED, POINTS, *ms) for s, ms in SMALL_CLASS.items()}}
+SMALL_DIAGNOSES = {s: combine_diagnoses(EXPECTED_DIAGNOSES, *ms) for s, ms in SMALL_CLASS.items()}
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    return new_course(SOURCE_DIR, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(small_course, capsys):
+    grade_small_class(small_course, ASSIGNMENT, NOTEBOOK, _small_class(small_course), SMALL_EXPECTED,
+                      SMALL_DIAGNOSES, diagnoses=_diagnoses, feedback=_feedback, messages=_mistake_messages(),
+                      capsys=capsys)
