@@ -514,7 +514,8 @@ def reference_exp_table_error(delta_T, h, method):
 
 
 def exp_error_segment_start(delta_T, h, method):
-    return math.expm1(h / delta_T) if method == "table" else reference_exp_table_error(delta_T, h, method)
+    """The table holding exp at each segment's start: 1 - exp(-h / delta_T) (the error at the segment's end)."""
+    return -math.expm1(-h / delta_T) if method == "table" else reference_exp_table_error(delta_T, h, method)
 
 
 def exp_error_table_for_chord(delta_T, h, method):
@@ -523,7 +524,7 @@ def exp_error_table_for_chord(delta_T, h, method):
 
 M_EXP_START = Mistake("value at the segment's start", exp_error_segment_start,
                       "Your table's error is that of a table holding the value at each segment's start "
-                      "(exp(h / Delta_T) - 1): the chip's table holds the value at the middle, which halves it.")
+                      "(1 - exp(-h / Delta_T)): the chip's table holds the value at the middle, which halves it.")
 M_EXP_CHORD = Mistake("table error for the interpolation", exp_error_table_for_chord,
                       "Your piecewise-linear error is the table's: interpolating between the segment's ends "
                       "leaves the chord's error, about h**2 / (8 Delta_T**2).")
