@@ -15,6 +15,10 @@
   mistake receives its diagnosis, nothing else.  The scratch course lives in
   tmp_path; the repository's gradebook is never touched.  The time of one
   submission and of the class is printed (run with ``-s``).
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -37,6 +41,9 @@ from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec, seed_for
 from coursekit.neurons import LIF, ExpIF, FitzHughNagumo
+
+from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
+                             new_course)
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "simplified_neurons"
@@ -198,13 +205,13 @@ def test_the_class_rule_agrees_with_the_models_class_with_a_wide_margin():
 @pytest.mark.timeout(300)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 2 seeds + stub, regrade): "
+        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 1 seed + stub, regrade): "
               f"{elapsed:.1f} s")
 
 
@@ -452,28 +459,29 @@ def course(tmp_path_factory):
     return layout
 
 
-def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+def _class(course: CourseLayout, only=None) -> dict[str, nbformat.NotebookNode]:
     solved = lambda: _solved(course)  # noqa: E731
     delegator = _mutate(solved(), "lif_answer", DELEGATED_LIF)
-    return {
-        "correct": solved(),
-        "blank": _release_nb(course),
-        "rate_no_refractory": _mutate(solved(), "lif_answer", RATE_NO_REFRACTORY),
-        "rate_khz": _mutate(solved(), "lif_answer", RATE_KHZ),
-        "rate_reset_at_rest": _mutate(solved(), "lif_answer", RATE_RESET_AT_REST),
-        "rate_nan_below": _mutate(solved(), "lif_answer", RATE_NAN_BELOW),
-        "simulate_no_refractory": _mutate(solved(), "simulate_answer", SIMULATE_NO_REFRACTORY),
-        "linear_fit": _mutate(solved(), "class_answer", LINEAR_FIT),
-        "no_margin": _mutate(solved(), "class_answer", NO_MARGIN),
-        "newton_fixed_point": _mutate(solved(), "fhn_answer", NEWTON_FIXED_POINT),
-        "jacobian_no_tau": _mutate(solved(), "fhn_answer", JACOBIAN_NO_TAU),
-        "hopf_no_det": _mutate(solved(), "hopf_answer", HOPF_NO_DET),
-        "expif_at_V_T": _mutate(solved(), "expif_answer", EXPIF_AT_V_T),
-        "hardcoder": _after(_release_nb(course), "expif_answer", hardcoded_answers()),
-        "delegator": _mutate(delegator, "fhn_answer", DELEGATED_FHN),
-        "patcher": _after(_release_nb(course), "expif_answer", PATCHER),
-        "eq_cheat": _after(_release_nb(course), "expif_answer", EQ_CHEAT),
+    makers = {
+        "correct": lambda: solved(),
+        "blank": lambda: _release_nb(course),
+        "rate_no_refractory": lambda: _mutate(solved(), "lif_answer", RATE_NO_REFRACTORY),
+        "rate_khz": lambda: _mutate(solved(), "lif_answer", RATE_KHZ),
+        "rate_reset_at_rest": lambda: _mutate(solved(), "lif_answer", RATE_RESET_AT_REST),
+        "rate_nan_below": lambda: _mutate(solved(), "lif_answer", RATE_NAN_BELOW),
+        "simulate_no_refractory": lambda: _mutate(solved(), "simulate_answer", SIMULATE_NO_REFRACTORY),
+        "linear_fit": lambda: _mutate(solved(), "class_answer", LINEAR_FIT),
+        "no_margin": lambda: _mutate(solved(), "class_answer", NO_MARGIN),
+        "newton_fixed_point": lambda: _mutate(solved(), "fhn_answer", NEWTON_FIXED_POINT),
+        "jacobian_no_tau": lambda: _mutate(solved(), "fhn_answer", JACOBIAN_NO_TAU),
+        "hopf_no_det": lambda: _mutate(solved(), "hopf_answer", HOPF_NO_DET),
+        "expif_at_V_T": lambda: _mutate(solved(), "expif_answer", EXPIF_AT_V_T),
+        "hardcoder": lambda: _after(_release_nb(course), "expif_answer", hardcoded_answers()),
+        "delegator": lambda: _mutate(delegator, "fhn_answer", DELEGATED_FHN),
+        "patcher": lambda: _after(_release_nb(course), "expif_answer", PATCHER),
+        "eq_cheat": lambda: _after(_release_nb(course), "expif_answer", EQ_CHEAT),
     }
+    return {s: make() for s, make in makers.items() if only is None or s in only}
 
 
 def _scores(**partial):
@@ -574,6 +582,7 @@ def _feedback(grade) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     students = _class(course)
@@ -631,3 +640,39 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     hidden_msgs = [m for nb in grades["hardcoder"].notebooks for c in nb.cells.values() if c.hidden
                    for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs
+
+
+# ---------------------------------------------------------------------------- the small class (default run)
+# The full class above is slow.  The default run grades the solution, a blank submission and a few students who
+# each make several of the full class's mistakes, each in its own answer cell (so in different tasks): their
+# notebooks are the full class's, combined cell by cell, and their expected scores and diagnoses are the
+# single-mistake students' (tests/_simulated_class.py).
+SMALL_CLASS = {   # each student is named after one of its mistakes, so that mistake's hidden cases are the full class's
+    # (no_margin's hidden score is computed for its own name's draw: see EXPECTED)
+    "rate_no_refractory": ("rate_no_refractory", "simulate_no_refractory", "linear_fit", "newton_fixed_point"),
+    "rate_reset_at_rest": ("rate_reset_at_rest", "jacobian_no_tau", "hopf_no_det", "expif_at_V_T"),
+    "no_margin": ("rate_nan_below", "no_margin"),
+}
+
+
+def _small_class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    full = _class(course, only={"correct", "blank", *(m for ms in SMALL_CLASS.values() for m in ms)})
+    return {"correct": full["correct"], "blank": full["blank"],
+            **{s: combine_notebooks(full["correct"], *(full[m] for m in ms)) for s, ms in SMALL_CLASS.items()}}
+
+
+SMALL_EXPECTED = {"correct": EXPECTED["correct"], "blank": EXPECTED["blank"],
+                  **{s: combine_scores(EXPECTED, POINTS, *ms) for s, ms in SMALL_CLASS.items()}}
+SMALL_DIAGNOSES = {s: combine_diagnoses(EXPECTED_DIAGNOSES, *ms) for s, ms in SMALL_CLASS.items()}
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    return new_course(SOURCE_DIR, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(small_course, capsys):
+    grade_small_class(small_course, ASSIGNMENT, NOTEBOOK, _small_class(small_course), SMALL_EXPECTED,
+                      SMALL_DIAGNOSES, diagnoses=_diagnoses, feedback=_feedback, messages=_mistake_messages(),
+                      capsys=capsys)
