@@ -9,6 +9,10 @@
 * A simulated class -- correct, blank, six typical mistakes, four cheats -- graded in one autograde run gets
   exactly the intended score per cell, with each mistake diagnosed where it was made and nowhere else.  The
   time of one submission and of the class is printed (run with ``-s``).
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -30,6 +34,9 @@ from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec, seed_for
 from coursekit.neurons import AdEx
+
+from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
+                             new_course)
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "simplified_neurons_programming"
@@ -225,13 +232,13 @@ def test_the_challenge_answers_are_clear():
 @pytest.mark.timeout(600)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] selftest (release, solution in the jail, 2 seeds + stub, regrade): {elapsed:.1f} s")
+        print(f"\n[{ASSIGNMENT}] selftest (release, solution in the jail, 1 seed + stub, regrade): {elapsed:.1f} s")
 
 
 # ---------------------------------------------------------------------------- the students' answers
@@ -480,26 +487,27 @@ def course(tmp_path_factory):
     return layout
 
 
-def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+def _class(course: CourseLayout, only=None) -> dict[str, nbformat.NotebookNode]:
     solved = lambda: _solved(course)  # noqa: E731
     delegator = solved()
     for gid in ("rhs_answer", "simulate_answer", "classify_answer"):
         delegator = _mutate(delegator, gid, *[d for d in DELEGATED.split("\n\n\n")
                                               if f"def {_DEF_OF[gid]}" in d])
-    return {
-        "correct": solved(),
-        "blank": _release_nb(course),
-        "notes_R_w": _mutate(solved(), "rhs_answer", NOTES_R_W),
-        "no_refractory": _mutate(solved(), "simulate_answer", NO_REFRACTORY),
-        "step_end": _mutate(solved(), "simulate_answer", STEP_END),
-        "bursts_with_singles": _mutate(solved(), "measures_answer", BURSTS_WITH_SINGLES),
-        "latency_before_onset": _mutate(solved(), "measures_answer", LATENCY_BEFORE_ONSET),
-        "classify_order": _mutate(solved(), "classify_answer", CLASSIFY_ORDER),
-        "hardcoder": _after(_release_nb(course), "sweep_answer", hardcoded_answers()),
-        "delegator": delegator,
-        "patcher": _after(_release_nb(course), "sweep_answer", PATCHER),
-        "eq_cheat": _after(_release_nb(course), "sweep_answer", EQ_CHEAT),
+    makers = {
+        "correct": lambda: solved(),
+        "blank": lambda: _release_nb(course),
+        "notes_R_w": lambda: _mutate(solved(), "rhs_answer", NOTES_R_W),
+        "no_refractory": lambda: _mutate(solved(), "simulate_answer", NO_REFRACTORY),
+        "step_end": lambda: _mutate(solved(), "simulate_answer", STEP_END),
+        "bursts_with_singles": lambda: _mutate(solved(), "measures_answer", BURSTS_WITH_SINGLES),
+        "latency_before_onset": lambda: _mutate(solved(), "measures_answer", LATENCY_BEFORE_ONSET),
+        "classify_order": lambda: _mutate(solved(), "classify_answer", CLASSIFY_ORDER),
+        "hardcoder": lambda: _after(_release_nb(course), "sweep_answer", hardcoded_answers()),
+        "delegator": lambda: delegator,
+        "patcher": lambda: _after(_release_nb(course), "sweep_answer", PATCHER),
+        "eq_cheat": lambda: _after(_release_nb(course), "sweep_answer", EQ_CHEAT),
     }
+    return {s: make() for s, make in makers.items() if only is None or s in only}
 
 
 _DEF_OF = {"rhs_answer": "adex_rhs", "simulate_answer": "simulate_adex", "classify_answer": "classify_pattern"}
@@ -599,6 +607,7 @@ def _feedback(grade) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     students = _class(course)
@@ -653,3 +662,42 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     hidden_msgs = [m for nb in grades["hardcoder"].notebooks for c in nb.cells.values() if c.hidden
                    for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs
+
+
+# ---------------------------------------------------------------------------- the small class (default run)
+# The full class above is slow.  The default run grades the solution, a blank submission and a few students who
+# each make several of the full class's mistakes, each in its own answer cell (so in different tasks): their
+# notebooks are the full class's, combined cell by cell, and their expected scores and diagnoses are the
+# single-mistake students' (tests/_simulated_class.py).
+SMALL_CLASS = {   # each student is named after one of its mistakes, so that mistake's hidden cases are the full class's
+    # (classify_order's hidden score is computed for its own name's draw: see _expected)
+    "classify_order": ("notes_R_w", "no_refractory", "bursts_with_singles", "classify_order"),
+    "step_end": ("step_end", "latency_before_onset"),
+}
+
+
+def _small_class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    full = _class(course, only={"correct", "blank", *(m for ms in SMALL_CLASS.values() for m in ms)})
+    return {"correct": full["correct"], "blank": full["blank"],
+            **{s: combine_notebooks(full["correct"], *(full[m] for m in ms)) for s, ms in SMALL_CLASS.items()}}
+
+
+def _small_expected():
+    expected = _expected()
+    return {"correct": expected["correct"], "blank": expected["blank"],
+            **{s: combine_scores(expected, POINTS, *ms) for s, ms in SMALL_CLASS.items()}}
+
+
+SMALL_DIAGNOSES = {s: combine_diagnoses(EXPECTED_DIAGNOSES, *ms) for s, ms in SMALL_CLASS.items()}
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    return new_course(SOURCE_DIR, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(small_course, capsys):
+    grade_small_class(small_course, ASSIGNMENT, NOTEBOOK, _small_class(small_course), _small_expected(),
+                      SMALL_DIAGNOSES, diagnoses=_diagnoses, feedback=_feedback, messages=_mistake_messages(),
+                      capsys=capsys)
