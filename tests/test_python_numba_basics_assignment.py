@@ -6,7 +6,7 @@
   the continuous-time limit of the Euler LIF;
 * every hidden-case generator gives the cases its labels promise, for many seeds;
 * ``coursekit course selftest python_numba_basics`` passes (solution full
-  marks for several students' seeds, released stub zero, regrading
+  marks for one student's seed, released stub zero, regrading
   reproducible);
 * a simulated class -- the solution, a blank notebook, and every mistake
   grading.py declares written as a student would write it -- gets exactly the
@@ -15,6 +15,10 @@
   appears in that student's feedback.  One student carries one mistake per
   task at most: the tasks are graded independently (``uses``), so a bundle of
   mistakes in different tasks scores like the mistakes one by one.
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -33,6 +37,8 @@ from coursekit.cli import main
 from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec
+
+from _simulated_class import new_course
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "python_numba_basics"
@@ -277,13 +283,13 @@ def test_notebook_points_headings_and_manual_answers(course):
 @pytest.mark.timeout(400)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] selftest (release, solution run, 2 seeds + stub, regrade): {elapsed:.1f} s")
+        print(f"\n[{ASSIGNMENT}] selftest (release, solution run, 1 seed + stub, regrade): {elapsed:.1f} s")
 
 
 # ---------------------------------------------------------------------------- the students' answers
@@ -588,30 +594,28 @@ def _mistake_messages():
     return {m.label: m.message for cell in g.CHECKS.values() for check in cell.checks for m in check.mistakes}
 
 
-@pytest.mark.timeout(900)
-def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
-    for student, (answers, _, _) in CLASS.items():
+def _submit(course, students):
+    for student in students:
         d = course.submitted_dir(student, ASSIGNMENT)
         d.mkdir(parents=True)
-        nbformat.write(_submission(course, answers), d / NOTEBOOK)
+        nbformat.write(_submission(course, CLASS[student][0]), d / NOTEBOOK)
         (d / "timestamp.txt").write_text("2025-08-18 09:00:00.000000 UTC")
 
-    t0 = time.monotonic()
-    one = pipeline.grade_student(course, ASSIGNMENT, "correct")
-    one_s = time.monotonic() - t0
-    assert one.score == sum(POINTS.values()), one.problems
 
-    report = pipeline.autograde(course, ASSIGNMENT, jobs=2)
+def _check_class(report, students, capsys, one_s=None):
+    """Every student's CLASS scores and diagnoses, from one autograde ``report``; returns the grades."""
     grades = {s.student: s for s in report.students}
+    assert set(grades) == set(students)
     got = {s: {gid: c.score for nb in gr.notebooks for gid, c in nb.cells.items()} for s, gr in grades.items()}
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] autograding one submission: {one_s:.1f} s; class of {len(grades)} "
-              f"with 2 jobs: {report.elapsed_s:.1f} s")
-        for s in CLASS:
+        one = "" if one_s is None else f"autograding one submission: {one_s:.1f} s; "
+        print(f"\n[{ASSIGNMENT}] {one}class of {len(grades)} with 2 jobs: {report.elapsed_s:.1f} s")
+        for s in students:
             print(f"  {s:14s} {sum(got[s].values()):6.2f} / {sum(POINTS.values())}")
 
     messages = _mistake_messages()
-    for student, (_, _, diagnoses) in CLASS.items():
+    for student in students:
+        diagnoses = CLASS[student][2]
         cells = {gid: c for nb in grades[student].notebooks for gid, c in nb.cells.items()}
         expected = _expected(student)
         diff = {gid: (got[student].get(gid), round(want, 6)) for gid, want in expected.items()
@@ -627,22 +631,46 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
             for label in labels:
                 assert messages[label] in shown, f"{student} {gid}: feedback lacks {label!r}:\n{shown}"
 
-    # delegating to coursekit fails with an ImportError, in the student's own words nowhere
-    delegated = {gid: c for nb in grades["delegates"].notebooks for gid, c in nb.cells.items()}
-    for gid in ("test_euler_visible", "test_rate_visible"):
-        assert all(c.category == "raised ImportError" for c in delegated[gid].cases), delegated[gid].messages
-
     # a function numba cannot compile fails with numba's own explanation (visible cases show it)
     helper = {gid: c for nb in grades["one_short_etc"].notebooks for gid, c in nb.cells.items()}
     assert all("Untyped global name 'dVdt'" in c.detail for c in helper["test_jit_visible"].cases)
     assert all(c.category.startswith("raised") for c in helper["test_jit_hidden"].cases)
 
     # what the instructor sees: no problems for honest work of any quality; hidden cases by label only
-    for student in CLASS:
+    for student in students:
         assert not [p for p in grades[student].problems if "timestamp" in p or "reference" in p], student
-    hidden_lines = [m for s in CLASS for nb in grades[s].notebooks for c in nb.cells.values() if c.hidden
+    hidden_lines = [m for s in students for nb in grades[s].notebooks for c in nb.cells.values() if c.hidden
                     for m in c.messages]
     assert hidden_lines and all("expected" not in m for m in hidden_lines)
+    return grades
+
+
+# The default run grades the solution, a blank submission and the four students of CLASS who make mistakes
+# in several tasks (between them, most declared mistakes); the whole class is the slow test after it.
+SMALL_CLASS = ("correct", "blank", "int_trunc_etc", "one_short_etc", "last_only_etc", "tau_twice")
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(course, capsys):
+    _submit(course, SMALL_CLASS)
+    _check_class(pipeline.autograde(course, ASSIGNMENT, students=list(SMALL_CLASS), jobs=2), SMALL_CLASS, capsys)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_simulated_class_gets_expected_scores_and_diagnoses(tmp_path, capsys):
+    course = new_course(SOURCE_DIR, tmp_path)   # a course of its own: the small class is graded in the module's
+    _submit(course, CLASS)
+    t0 = time.monotonic()
+    one = pipeline.grade_student(course, ASSIGNMENT, "correct")
+    one_s = time.monotonic() - t0
+    assert one.score == sum(POINTS.values()), one.problems
+
+    grades = _check_class(pipeline.autograde(course, ASSIGNMENT, jobs=2), tuple(CLASS), capsys, one_s)
+    # delegating to coursekit fails with an ImportError, in the student's own words nowhere
+    delegated = {gid: c for nb in grades["delegates"].notebooks for gid, c in nb.cells.items()}
+    for gid in ("test_euler_visible", "test_rate_visible"):
+        assert all(c.category == "raised ImportError" for c in delegated[gid].cases), delegated[gid].messages
 
 
 @pytest.mark.timeout(300)
