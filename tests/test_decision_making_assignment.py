@@ -43,10 +43,10 @@ from coursekit.cli import main
 from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec, seed_for
+from coursekit.networks.decision import WongWang, run_trials
 
 from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
                              new_course)
-from coursekit.networks.decision import WongWang, run_trials
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "decision_making"
