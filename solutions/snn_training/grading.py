@@ -568,7 +568,8 @@ CHECKS = {
                               title="Task 3 · your trained network on the held-out digits"),
     "test_eprop_visible": CellSpec([_ep(EPROP_VISIBLE)], title="Task 4 · eprop · visible cases"),
     "test_eprop_hidden": CellSpec([_ep(hidden_eprop)], title="Task 4 · eprop · hidden cases"),
-    "test_eprop_attached": CellSpec([_ep(hidden_eprop_attached, (M_EP_RESET_DROPPED, M_EP_RESET_PLUS))],
+    "test_eprop_attached": CellSpec([_ep(hidden_eprop_attached, (M_EP_BETA, M_EP_ONE_MINUS, M_EP_SIGN, M_EP_NO_FILTER,
+                                                                 M_EP_RESET_DROPPED, M_EP_RESET_PLUS))],
                                     title="Task 5 · eprop with the reset attached (challenge) · hidden cases"),
 }
 
