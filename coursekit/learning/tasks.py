@@ -193,7 +193,7 @@ def perceptual_decision(n_trials, *, dt=20.0, coherences=COHERENCES, fixation=10
 
 def context_dependent_integration(n_trials, *, dt=20.0, coherences=(5.0, 15.0, 50.0), fixation=300.0,
                                   stimulus=800.0, delay=300.0, decision=300.0, grace=100.0, sigma_in=0.5,
-                                  seed=None) -> Trials:
+                                  target="choice", seed=None) -> Trials:
     """Context-dependent integration (Mante, Sussillo, Shenoy & Newsome 2013).
 
     Inputs (n_in = 5): ``motion`` and ``colour`` evidence during the stimulus
@@ -211,6 +211,20 @@ def context_dependent_integration(n_trials, *, dt=20.0, coherences=(5.0, 15.0, 5
     dimension).  ``ground_truth`` is +1 or -1; ``conditions``: ``context``,
     ``motion``, ``colour`` (signed %).  Epochs: fixation, stimulus (800 ms by
     default, a multiple of the default dt; the monkeys saw 750 ms), delay, decision.
+
+    ``target="integral"`` asks for the evidence itself, not only the choice:
+    during the stimulus the target is the running integral of the relevant
+    input as the network receives it (noise included), scaled so that the
+    strongest coherence reaches +-1 by the end of the stimulus without noise,
+
+        y*(t) = 100 / (max(coherences) * stimulus) * integral_0^t u_relevant dt',
+
+    held unchanged through the delay, and the sign of the relevant coherence
+    in the decision epoch as before (``ground_truth`` is unchanged).  A network
+    can meet it only by integrating the relevant input and keeping any value of
+    the integral once the input is gone: the line attractor of Mante et al.
+    (2013), whose networks learned it with the choice as their only target.
+    The default ``target="choice"`` is the task above.
     """
     B = _check_n(n_trials)
     dt = _check_dt(dt)
@@ -218,6 +232,8 @@ def context_dependent_integration(n_trials, *, dt=20.0, coherences=(5.0, 15.0, 5
     coh = np.asarray(coherences, dtype=np.float64)
     if coh.ndim != 1 or coh.size == 0 or np.any(coh <= 0) or np.any(coh > 100):
         raise ValueError(f"coherences must be a non-empty list of values in (0, 100] %, got {coherences!r}")
+    if target not in ("choice", "integral"):
+        raise ValueError(f"target must be 'choice' or 'integral', got {target!r}")
     epochs, T = _timeline(dt, fixation=fixation, stimulus=stimulus, delay=delay, decision=decision)
     n_grace = _check_grace(grace, decision, dt)
     rng = np.random.default_rng(seed)
@@ -236,6 +252,13 @@ def context_dependent_integration(n_trials, *, dt=20.0, coherences=(5.0, 15.0, 5
     inputs[dec, :, 4] = 1.0
 
     targets = np.zeros((T, B, 1))
+    if target == "integral":
+        if stimulus <= 0:
+            raise ValueError(f"stimulus must be > 0 ms with target='integral', got {stimulus!r}")
+        relevant = inputs[stim, np.arange(B), context]  # (n_stim, B): the channel the context selects
+        running = np.cumsum(relevant, axis=0) * dt * (100.0 / (coh.max() * stimulus))
+        targets[stim, :, 0] = running
+        targets[stim.stop:dec.start, :, 0] = running[-1]
     targets[dec, :, 0] = truth
     mask = np.ones((T, B, 1))
     mask[dec.start:dec.start + n_grace] = 0.0
