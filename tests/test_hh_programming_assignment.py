@@ -15,6 +15,10 @@
   exactly the score per cell the rules intend, each mistake its diagnosis and
   nothing else.  The scratch course lives in tmp_path.  The time of one
   submission and of the class is printed (run with ``-s``).
+
+The full simulated class is marked ``slow``; the default run grades a small class (the solution, a
+blank notebook and a few students who each make several of its mistakes, see tests/_simulated_class.py)
+and runs the selftest with one seed.
 """
 from __future__ import annotations
 
@@ -34,6 +38,9 @@ from coursekit.cli import main
 from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec, seed_for
+
+from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
+                             new_course)
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "hodgkin_huxley_programming"
@@ -281,13 +288,13 @@ def test_every_mistake_differs_from_the_reference_on_its_trap():
 @pytest.mark.timeout(300)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
-    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "2"])
+    rc = main(["course", "selftest", ASSIGNMENT, "--course-dir", str(REPO), "--seeds", "1"])
     out = capsys.readouterr().out
     elapsed = time.monotonic() - t0
     assert rc == 0, out
     assert f"selftest {ASSIGNMENT}: ok" in out
     with capsys.disabled():
-        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 2 seeds + stub, regrade): "
+        print(f"\n[{ASSIGNMENT}] selftest (release, solution run in the jail, 1 seed + stub, regrade): "
               f"{elapsed:.1f} s")
 
 
@@ -538,26 +545,27 @@ def course(tmp_path_factory):
     return layout
 
 
-def _class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+def _class(course: CourseLayout, only=None) -> dict[str, nbformat.NotebookNode]:
     solved = lambda: _solved(course)  # noqa: E731
-    return {
-        "correct": solved(),
-        "blank": _release_nb(course),
-        "last_sample": _mutate(solved(), "error_answer", LAST_SAMPLE_ERROR),
-        "order_sign": _mutate(solved(), "order_answer", ORDER_AGAINST_INVERSE_STEP),
-        "clamp_no_phi": _mutate(solved(), "clamp_answer", CLAMP_WITHOUT_PHI),
-        "fit_sign": _mutate(solved(), "fit_answer", FIT_WITH_GROWTH),
-        "rates_phi": _mutate(solved(), "rates_answer", RATES_AT_CLAMP_TEMPERATURE),
-        "counts_first_spike": _mutate(solved(), "second_answer", COUNTS_FIRST_SPIKE),
-        "no_bracket": _mutate(solved(), "gap_answer", GAP_WITHOUT_BRACKET),
-        "latency_from_onset": _mutate(solved(), "latency_answer", LATENCY_FROM_ONSET),
-        "ramp_per_ms": _mutate(solved(), "ramp_answer", RAMP_RATE_PER_MS),
-        "step_without_T": _mutate(solved(), "step_answer", STEP_THRESHOLD_WITHOUT_T),
-        "rebound_as_current": _mutate(solved(), "rebound_answer", REBOUND_AS_CURRENT),
-        "delegator": _with(solved(), clamp_answer=DELEGATED_CLAMP, second_answer=DELEGATED_SECOND_SPIKE),
-        "hardcoder": _after(_release_nb(course), "rebound_answer", hardcoded_answers()),
-        "patcher": _after(_release_nb(course), "rebound_answer", PATCHER),
+    makers = {
+        "correct": lambda: solved(),
+        "blank": lambda: _release_nb(course),
+        "last_sample": lambda: _mutate(solved(), "error_answer", LAST_SAMPLE_ERROR),
+        "order_sign": lambda: _mutate(solved(), "order_answer", ORDER_AGAINST_INVERSE_STEP),
+        "clamp_no_phi": lambda: _mutate(solved(), "clamp_answer", CLAMP_WITHOUT_PHI),
+        "fit_sign": lambda: _mutate(solved(), "fit_answer", FIT_WITH_GROWTH),
+        "rates_phi": lambda: _mutate(solved(), "rates_answer", RATES_AT_CLAMP_TEMPERATURE),
+        "counts_first_spike": lambda: _mutate(solved(), "second_answer", COUNTS_FIRST_SPIKE),
+        "no_bracket": lambda: _mutate(solved(), "gap_answer", GAP_WITHOUT_BRACKET),
+        "latency_from_onset": lambda: _mutate(solved(), "latency_answer", LATENCY_FROM_ONSET),
+        "ramp_per_ms": lambda: _mutate(solved(), "ramp_answer", RAMP_RATE_PER_MS),
+        "step_without_T": lambda: _mutate(solved(), "step_answer", STEP_THRESHOLD_WITHOUT_T),
+        "rebound_as_current": lambda: _mutate(solved(), "rebound_answer", REBOUND_AS_CURRENT),
+        "delegator": lambda: _with(solved(), clamp_answer=DELEGATED_CLAMP, second_answer=DELEGATED_SECOND_SPIKE),
+        "hardcoder": lambda: _after(_release_nb(course), "rebound_answer", hardcoded_answers()),
+        "patcher": lambda: _after(_release_nb(course), "rebound_answer", PATCHER),
     }
+    return {s: make() for s, make in makers.items() if only is None or s in only}
 
 
 def _scores(**partial):
@@ -643,6 +651,7 @@ def _feedback(grade) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     students = _class(course)
@@ -699,3 +708,38 @@ def test_simulated_class_gets_expected_scores_and_diagnoses(course, capsys):
     hidden_msgs = [m for nb in grades["hardcoder"].notebooks for c in nb.cells.values() if c.hidden
                    for m in c.messages]
     assert hidden_msgs and all("expected" not in m for m in hidden_msgs), hidden_msgs
+
+
+# ---------------------------------------------------------------------------- the small class (default run)
+# The full class above is slow.  The default run grades the solution, a blank submission and a few students who
+# each make several of the full class's mistakes, each in its own answer cell (so in different tasks): their
+# notebooks are the full class's, combined cell by cell, and their expected scores and diagnoses are the
+# single-mistake students' (tests/_simulated_class.py).
+SMALL_CLASS = {   # each student is named after one of its mistakes, so that mistake's hidden cases are the full class's
+    "clamp_no_phi": ("last_sample", "clamp_no_phi", "counts_first_spike", "ramp_per_ms"),
+    "no_bracket": ("order_sign", "fit_sign", "no_bracket", "step_without_T"),
+    "rates_phi": ("rates_phi", "latency_from_onset", "rebound_as_current"),
+}
+
+
+def _small_class(course: CourseLayout) -> dict[str, nbformat.NotebookNode]:
+    full = _class(course, only={"correct", "blank", *(m for ms in SMALL_CLASS.values() for m in ms)})
+    return {"correct": full["correct"], "blank": full["blank"],
+            **{s: combine_notebooks(full["correct"], *(full[m] for m in ms)) for s, ms in SMALL_CLASS.items()}}
+
+
+SMALL_EXPECTED = {"correct": EXPECTED["correct"], "blank": EXPECTED["blank"],
+                  **{s: combine_scores(EXPECTED, POINTS, *ms) for s, ms in SMALL_CLASS.items()}}
+SMALL_DIAGNOSES = {s: combine_diagnoses(EXPECTED_DIAGNOSES, *ms) for s, ms in SMALL_CLASS.items()}
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    return new_course(SOURCE_DIR, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_small_class_gets_expected_scores_and_diagnoses(small_course, capsys):
+    grade_small_class(small_course, ASSIGNMENT, NOTEBOOK, _small_class(small_course), SMALL_EXPECTED,
+                      SMALL_DIAGNOSES, diagnoses=_diagnoses, feedback=_feedback, messages=_mistake_messages(),
+                      capsys=capsys)
