@@ -222,9 +222,9 @@ def context_dependent_integration(n_trials, *, dt=20.0, coherences=(5.0, 15.0, 5
     held unchanged through the delay, and the sign of the relevant coherence
     in the decision epoch as before (``ground_truth`` is unchanged).  A network
     can meet it only by integrating the relevant input and keeping any value of
-    the integral once the input is gone: the line attractor of Mante et al.
-    (2013), whose networks learned it with the choice as their only target.
-    The default ``target="choice"`` is the task above.
+    the integral once the input is gone: a line attractor, as Mante et al.
+    (2013) found in their trained networks.  The inputs, the mask and every
+    draw are those of the default ``target="choice"`` (the task above).
     """
     B = _check_n(n_trials)
     dt = _check_dt(dt)
