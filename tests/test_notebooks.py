@@ -40,7 +40,7 @@ BUDGET_S = {
     "solutions/rnn_training/rnn_training.ipynb": 60,   # two trainings (2AFC, flip-flop); 23-28 s measured on a busy machine
     "lectures/13_rnn_training.ipynb": 44,          # trains a 2AFC (N = 32) and a flip-flop network; 28 s (load 10)
     "lectures/14_reservoir_computing.ipynb": 45,   # trains a 2AFC network (N = 64), ESNs up to N = 200; kernel CPU 15-17 s
-    "lectures/15_snn_training.ipynb": 45,          # 29 short trainings (digits SNN; e-prop on cue recall); kernel CPU 21-22 s
+    "lectures/15_snn_training.ipynb": 45,          # 29 short trainings (digits SNN; e-prop on cue recall); kernel CPU 18 s, 35 s at load 5
     "lectures/16_bpu_lab.ipynb": 45,               # emulated cores: LIF sweeps, Izhikevich/AdEx presets, three mappings
     "solutions/snn_training/snn_training.ipynb": 30,   # digits trained for 5 epochs in numpy; 8 s measured (load 5)
     "solutions/bpu_lab/bpu_lab.ipynb": 30,         # 4.3 s measured (the core's kernels from the numba cache)
