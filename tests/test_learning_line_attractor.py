@@ -55,8 +55,8 @@ def test_integral_target_is_the_running_integral_of_the_relevant_input():
     expected = np.cumsum(relevant, axis=0) * 20.0 / (0.5 * 800.0)
     np.testing.assert_allclose(integral.targets[stim, :, 0], expected, rtol=1e-12, atol=1e-15)
     # held through the delay
-    np.testing.assert_array_equal(integral.targets[delay, :, 0],
-                                  np.repeat(integral.targets[stim.stop - 1:stim.stop, :, 0], delay.stop - delay.start, 0))
+    last = integral.targets[stim.stop - 1, :, 0]
+    np.testing.assert_array_equal(integral.targets[delay, :, 0], np.tile(last, (delay.stop - delay.start, 1)))
     np.testing.assert_array_equal(integral.targets[dec], choice.targets[dec])
     assert np.all(integral.targets[:stim.start] == 0)
     # without noise the end of the stimulus is c / max|c|: +-1 for 50 %, +-0.1 for 5 %
