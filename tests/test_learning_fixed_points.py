@@ -1,7 +1,8 @@
 """Fixed and slow points of the rate RNN (Sussillo & Barak 2013): the speed q and its gradient against
 central differences, a linear network whose single fixed point and spectrum are known in closed form,
-the trained 3-bit flip-flop's eight memories and the saddles between them, and the line attractors
-of a network trained on context-dependent integration (Mante et al. 2013).
+and the trained 3-bit flip-flop's eight memories and the saddles between them.  The line attractors
+of a network trained on context-dependent integration (Mante et al. 2013) are tested in
+tests/test_learning_line_attractor.py.
 
 Every classification is checked against eigenvalues computed independently: of a Jacobian built by
 central differences of the network's own right-hand side (RateRNN.rhs), not of fixed_points.jacobian."""
@@ -14,8 +15,7 @@ from coursekit.learning.fixed_points import (FixedPoints, find_fixed_points, jac
                                              speed_function)
 from coursekit.learning.recipes import flip_flop_network
 from coursekit.learning.rnn import RateRNN
-from coursekit.learning.tasks import context_dependent_integration, flip_flop
-from coursekit.learning.train import train
+from coursekit.learning.tasks import flip_flop
 
 
 def _fd_jacobian(net, r, u, h=1e-6):
@@ -221,6 +221,3 @@ def test_flip_flop_saddles_sit_between_memories_and_lead_to_them(flip_flop_point
         edges.add(frozenset((tuple(a), tuple(b))))
     # the cube has 12 edges: a saddle on each
     assert len(edges) == 12
-
-
-# ---------------------------------------------------------------------------------------- line attractors
