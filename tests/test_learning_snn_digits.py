@@ -96,3 +96,20 @@ def test_accuracy_against_input_spikes_across_encodings():
     assert acc["rate50"] + 0.1 < acc["rate200"] < acc["rate1000"]
     # the latency code beats a rate code with three times its spikes
     assert spikes["latency"] < spikes["rate200"] / 2.5 and acc["latency"] > acc["rate200"]
+
+
+def test_rate_penalty_makes_the_hidden_layer_sparse():
+    """Without a penalty the digits network's hidden neurons fire at hundreds of Hz; the rate penalty
+    (target 10 Hz) brings them down at little cost in accuracy.  Measured over network seeds 0-3 after two
+    epochs: 375-419 Hz mean without, 94-123 Hz with (accuracy 0.90-0.93 without, 0.88-0.91 with)."""
+    from coursekit.learning.snn import RateRegulariser
+    from coursekit.learning.snn.regularisation import firing_rates
+
+    runs = {}
+    for label, reg in (("free", None), ("penalised", RateRegulariser(strength=1e-5, target=10.0))):
+        run = train(_net(seed=0), X, Y, epochs=2, seed=1, regulariser=reg, test=(X_TEST, Y_TEST), **COMMON)
+        rates = firing_rates(run.net.run(encode(X_TEST, "current", 25)).z, run.net.dt)
+        runs[label] = (rates.mean(), run.test_accuracy[-1])
+    (free_rate, free_acc), (pen_rate, pen_acc) = runs["free"], runs["penalised"]
+    assert free_rate > 300.0 and pen_rate < 0.4 * free_rate, runs
+    assert pen_acc >= 0.85 and free_acc >= 0.85, runs
