@@ -306,9 +306,7 @@ _dynamic_kernels = {}
 def _dynamic_kernel(name):
     """Templates compiled to accept functions as arguments (not cached on disk)."""
     if name not in _dynamic_kernels:
-        import numba
-
-        _dynamic_kernels[name] = numba.njit(getattr(_templates, name))
+        _dynamic_kernels[name] = _templates.compiled(name)
     return _dynamic_kernels[name]
 
 

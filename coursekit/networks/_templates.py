@@ -39,16 +39,19 @@ import math
 
 import numpy as np
 
-from coursekit.networks._fastmath import expm1v, stack_empty
+from coursekit.networks._fastmath import stack_empty
+from coursekit.solvers import euler as _euler, exponential_euler as _exponential_euler, heun as _heun, rk4 as _rk4
+from coursekit.solvers._templates import euler_step, exponential_euler_step, heun_step, rk4_step
 from coursekit.networks._presynaptic import (KC_COND, KC_DECAY, KC_E, KC_EON, KC_MG, KC_SINF, kinetic_events,
                                              kinetic_push, stp_advance)
 from coursekit.plasticity.stdp import on_post, on_pre
 from coursekit.synapses.kinetic import mg_block
 
-EULER = 0
-HEUN = 1
-RK4 = 2
-EXP_EULER = 3
+# method codes: the one registry, coursekit.solvers.METHODS
+EULER = _euler.METHOD.code
+HEUN = _heun.METHOD.code
+RK4 = _rk4.METHOD.code
+EXP_EULER = _exponential_euler.METHOD.code
 
 NEURONS = 0
 POISSON = 1
@@ -64,7 +67,6 @@ STP_YOFF = 2
 STP_LOFF = 3
 STP_POWOFF = 4
 
-_H = 1.52587890625e-05  # 2**-16: secant step of exponential Euler (exact reciprocal)
 
 
 def step_population(rhs, event, reset, Y, yoff, n, gstart, p_in, method, t, dt, k, IS, GS,
@@ -88,7 +90,6 @@ def step_population(rhs, event, reset, Y, yoff, n, gstart, p_in, method, t, dt, 
     k2 = stack_empty(_D_)
     k3 = stack_empty(_D_)
     k4 = stack_empty(_D_)
-    inv_h = 1.0 / _H
     # views indexed by the loop counter only: numba then knows the index is
     # non-negative and emits no wrap-around select, which would block vectorisation
     Yv = Y[yoff:yoff + _D_ * n].reshape((_D_, n))
@@ -108,45 +109,16 @@ def step_population(rhs, event, reset, Y, yoff, n, gstart, p_in, method, t, dt, 
             isum += ISv[i]
             gsum += GSv[i]
         isum += dq
-        I = isum - gsum * y0[_VIDX_]
+        # the method's one step (coursekit.solvers.<method>.step), the input
+        # I = isum - gsum V re-evaluated at each stage's V
         if method == EXP_EULER:
-            rhs(t, y0, I, p, k1)
-            for j in range(_D_):
-                for m in range(_D_):
-                    yt[m] = y0[m]
-                yt[j] = y0[j] + _H
-                Ij = isum - gsum * yt[_VIDX_]
-                rhs(t, yt, Ij, p, k2)
-                B = (k2[j] - k1[j]) * inv_h
-                z = B * dt
-                phi = expm1v(z) / B
-                small = abs(z) < 1e-12
-                phi = dt * (1.0 + 0.5 * z) if small else phi
-                y[j] = y0[j] + phi * k1[j]
+            exponential_euler_step(rhs, t, dt, y0, y, isum, gsum, _VIDX_, p, _D_, k1, k2, k3, k4, yt)
         elif method == EULER:
-            rhs(t, y0, I, p, k1)
-            for j in range(_D_):
-                y[j] = y0[j] + dt * k1[j]
+            euler_step(rhs, t, dt, y0, y, isum, gsum, _VIDX_, p, _D_, k1, k2, k3, k4, yt)
         elif method == HEUN:
-            rhs(t, y0, I, p, k1)
-            for j in range(_D_):
-                yt[j] = y0[j] + dt * k1[j]
-            rhs(t + dt, yt, isum - gsum * yt[_VIDX_], p, k2)
-            for j in range(_D_):
-                y[j] = y0[j] + 0.5 * dt * (k1[j] + k2[j])
-        else:  # RK4, synaptic input re-evaluated at each stage's V
-            rhs(t, y0, I, p, k1)
-            for j in range(_D_):
-                yt[j] = y0[j] + 0.5 * dt * k1[j]
-            rhs(t + 0.5 * dt, yt, isum - gsum * yt[_VIDX_], p, k2)
-            for j in range(_D_):
-                yt[j] = y0[j] + 0.5 * dt * k2[j]
-            rhs(t + 0.5 * dt, yt, isum - gsum * yt[_VIDX_], p, k3)
-            for j in range(_D_):
-                yt[j] = y0[j] + dt * k3[j]
-            rhs(t + dt, yt, isum - gsum * yt[_VIDX_], p, k4)
-            for j in range(_D_):
-                y[j] = y0[j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+            heun_step(rhs, t, dt, y0, y, isum, gsum, _VIDX_, p, _D_, k1, k2, k3, k4, yt)
+        else:  # RK4
+            rk4_step(rhs, t, dt, y0, y, isum, gsum, _VIDX_, p, _D_, k1, k2, k3, k4, yt)
         # refractoriness, threshold and reset as selects (no branches)
         refractory = k < Rv[i]
         for j in range(_D_):

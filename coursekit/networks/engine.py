@@ -54,6 +54,7 @@ from ..plasticity._stp import ShortTermPlasticity
 from ..plasticity.release_rate import ReleaseProbabilityRate
 from ..plasticity.stdp import N_PARAMS, InhibitorySTDP, STDP
 from ..plasticity.three_factor import ThreeFactorDepression
+from ..solvers import get_method
 from ..synapses import AMPA, GABA_A, NMDA, Alpha, DualExponential, Exponential
 from ..synapses import _linear
 from ..synapses.base import Synapse
@@ -61,8 +62,11 @@ from . import _presynaptic as K
 from . import _templates as T
 from . import connectivity as conn
 
-_METHODS = {"euler": T.EULER, "heun": T.HEUN, "rk2": T.HEUN, "rk4": T.RK4,
-            "exponential_euler": T.EXP_EULER, "exp_euler": T.EXP_EULER}
+
+def _method_code(name) -> int:
+    """The kernel code of a network population's method (the one registry,
+    :data:`coursekit.solvers.METHODS`, aliases included)."""
+    return get_method(name, network=True).code
 
 
 class NetworkTooLargeError(MemoryError):
@@ -343,8 +347,10 @@ class Network:
             An integrate-and-fire model from :mod:`coursekit.neurons` (any
             model with ``event``/``reset`` in its module).
         method : str, optional
-            ``"exponential_euler"`` (default for models whose default is it),
-            ``"euler"``, ``"heun"``, ``"rk4"``.
+            A name or alias of :data:`coursekit.solvers.METHODS` that the
+            network offers: ``"exponential_euler"``, ``"euler"``, ``"heun"``,
+            ``"rk4"``; default the model's own default method where the
+            network offers it, else ``"rk4"``.
         **init
             Initial values per state variable: a number, an array of ``size``
             values or a ``(low, high)`` tuple for uniform random values.
@@ -352,9 +358,10 @@ class Network:
         self._new(name, size)
         if not isinstance(model, Model):
             raise ValueError(f"model must be a coursekit neuron Model, got {type(model).__name__}")
-        method = method or (model.default_method if model.default_method in _METHODS else "rk4")
-        if method not in _METHODS:
-            raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+        if method is None:
+            default = get_method(model.default_method)
+            method = default.name if default.network else "rk4"
+        method = get_method(method, network=True).name
         if "V" not in model.state_names:
             raise ValueError(f"{type(model).__name__} has no membrane potential 'V' for synaptic input")
         pop = Population(name, int(size), model, T.NEURONS, method)
@@ -723,7 +730,7 @@ class Network:
             m = p.model
             pa = m.param_array()
             hold = m.state_index(m.refractory_variable) if m.refractory_variable is not None else -1
-            key = (m.kernel_module or type(m).__module__, _METHODS[p.method], len(m.state_names), len(pa),
+            key = (m.kernel_module or type(m).__module__, _method_code(p.method), len(m.state_names), len(pa),
                    m.state_index("V"), hold)
             if key not in variants:
                 variants.append(key)
@@ -731,7 +738,7 @@ class Network:
             P[q, :len(pa)] = pa
             yoff[q] = ysize
             ysize += p.state.size
-            method_of[q] = _METHODS[p.method]
+            method_of[q] = _method_code(p.method)
             if m.refractory_variable is not None:
                 hold_of[q] = m.state_index(m.refractory_variable)
             vidx_of[q] = m.state_index("V")

@@ -12,70 +12,50 @@ name (aliases)        order     use
 ``euler_maruyama``    1/2 (str) (``em``) SDEs: dy = f dt + g dW
 ==================== ========= ===================================================
 
-The kernels themselves are in :mod:`coursekit.solvers._templates`.
+Each method is one module here (``euler.py``, ``heun.py``, ``rk4.py``,
+``exponential_euler.py``, ``rk45.py``, ``euler_maruyama.py``) holding its record
+(:class:`Method`: order, stability polynomial, aliases) and its one plain-Python
+``step``; the single-neuron kernels (:mod:`coursekit.solvers._templates`) and
+the network kernels (:mod:`coursekit.networks._templates`) splice the same step.
+``rk2`` is Heun's method here; Brian2's ``rk2`` is the midpoint method.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from . import _templates
+from . import euler, euler_maruyama, exponential_euler, heun, rk4, rk45
+from ._method import Method
+
+#: every method, by name: each record comes from the module that defines its step
+METHODS = {m.METHOD.name: m.METHOD for m in (euler, heun, rk4, exponential_euler, rk45, euler_maruyama)}
+
+#: other names a method is found under (the one list: ``simulate`` and ``Network`` both use it)
+ALIASES = {alias: m.name for m in METHODS.values() for alias in m.aliases}
+ALIASES["milstein"] = None  # named so the error message can say it is not offered
 
 
-@dataclass(frozen=True)
-class Method:
-    """An integration method: its name, kernel code and properties."""
+def get_method(name: str, network: bool = False) -> Method:
+    """Look a method up by name or alias; ``ValueError`` lists the valid names.
 
-    name: str
-    code: int
-    order: float
-    adaptive: bool = False
-    stochastic: bool = False
-    #: coefficients of the stability polynomial R(z) = sum c_k z^k (explicit
-    #: Runge--Kutta); empty for methods without a step-size bound we warn about
-    stability_poly: tuple = ()
-    doc: str = ""
-
-    def stability_function(self, z):
-        """R(z) = sum_k c_k z^k, the amplification factor of one step of dy/dt = lambda y."""
-        return np.polyval(self.stability_poly[::-1], np.asarray(z, dtype=complex))
-
-
-METHODS = {
-    "euler": Method("euler", _templates.EULER, 1, stability_poly=(1, 1), doc="explicit Euler"),
-    "heun": Method("heun", _templates.HEUN, 2, stability_poly=(1, 1, 1 / 2), doc="Heun / explicit trapezoid (RK2)"),
-    "rk4": Method("rk4", _templates.RK4, 4, stability_poly=(1, 1, 1 / 2, 1 / 6, 1 / 24), doc="classic Runge-Kutta"),
-    "exponential_euler": Method("exponential_euler", _templates.EXP_EULER, 1,
-                                doc="exponential Euler (exact for conditionally linear equations)"),
-    "rk45": Method("rk45", -1, 5, adaptive=True, doc="adaptive Dormand-Prince 5(4)"),
-    "euler_maruyama": Method("euler_maruyama", _templates.EULER_MARUYAMA, 0.5, stochastic=True,
-                             stability_poly=(1, 1), doc="Euler-Maruyama for SDEs"),
-}
-
-ALIASES = {
-    "rk2": "heun",
-    "exp_euler": "exponential_euler",
-    "exponential": "exponential_euler",
-    "dopri5": "rk45",
-    "dormand_prince": "rk45",
-    "em": "euler_maruyama",
-    "milstein": None,  # named so the error message can say it is not offered
-}
-
-
-def get_method(name: str) -> Method:
-    """Look a method up by name or alias; ``ValueError`` lists the valid names."""
+    With ``network=True`` only the methods the network engine offers are valid
+    (fixed step, no noise term).
+    """
     if isinstance(name, Method):
-        return name
-    key = str(name).lower().replace("-", "_").replace(" ", "_")
-    key = ALIASES.get(key, key)
-    if key not in METHODS:
-        raise ValueError(
-            f"unknown method {name!r}; choose one of: {', '.join(METHODS)} "
-            f"(aliases: {', '.join(k for k, v in ALIASES.items() if v)})"
-        )
-    return METHODS[key]
+        meth = name
+    else:
+        key = str(name).lower().replace("-", "_").replace(" ", "_")
+        key = ALIASES.get(key, key)
+        if key not in METHODS:
+            raise ValueError(
+                f"unknown method {name!r}; choose one of: {', '.join(METHODS)} "
+                f"(aliases: {', '.join(k for k, v in ALIASES.items() if v)})"
+            )
+        meth = METHODS[key]
+    if network and not meth.network:
+        offered = [m.name for m in METHODS.values() if m.network]
+        raise ValueError(f"method {meth.name!r} is not offered for network populations "
+                         f"(one fixed step for every neuron, no noise term); choose one of: {', '.join(offered)}")
+    return meth
 
 
 def stable_step(method: Method, eigenvalues) -> float:
@@ -113,4 +93,4 @@ def stable_step(method: Method, eigenvalues) -> float:
     return float(np.min(lo / np.abs(lam[has_exit])))
 
 
-__all__ = ["Method", "METHODS", "get_method", "stable_step"]
+__all__ = ["Method", "METHODS", "ALIASES", "get_method", "stable_step"]

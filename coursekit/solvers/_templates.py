@@ -21,20 +21,52 @@ functions as arguments would be recompiled in every process (numba #6264).
 The same source runs uncompiled (JIT off) or compiled on the fly with a
 student's own functions as arguments.
 
+Each method's step is written once, in its own module (:mod:`.euler`,
+:mod:`.heun`, :mod:`.rk4`, :mod:`.exponential_euler`, :mod:`.euler_maruyama`,
+:mod:`.rk45`), and so is the spike/reset/refractory block
+(:func:`._events.after_step`); the kernels below call them by the names
+``<method>_step`` and ``after_step`` with the model's functions first, and the
+network kernels (:mod:`coursekit.networks._templates`) call the same steps.
+The code generators bind the model's functions into copies of these helpers
+(``STEP_HELPERS``), and :func:`compiled` does the same for a student's own
+functions compiled on the fly.
+
 Inputs are piecewise constant: ``I[k]`` holds over the step [t_k, t_k + dt).
 """
 import math
+import types as _pytypes
 
 import numpy as np
 
 from .._jit import njit
+from . import _events, euler, euler_maruyama, exponential_euler, heun, rk4, rk45
+from .rk45 import step as rk45_step
+from .euler import step as euler_step
+from .heun import step as heun_step
+from .rk4 import step as rk4_step
+from .exponential_euler import step as exponential_euler_step
+from .exponential_euler import step_scalar as exponential_euler_scalar_step
+from .euler_maruyama import step as euler_maruyama_step
+from ._events import after_step
+
+#: the helpers the kernels call with the model's functions first: name -> (module, function)
+STEP_HELPERS = {
+    "euler_step": (euler, "step"),
+    "heun_step": (heun, "step"),
+    "rk4_step": (rk4, "step"),
+    "exponential_euler_step": (exponential_euler, "step"),
+    "exponential_euler_scalar_step": (exponential_euler, "step_scalar"),
+    "euler_maruyama_step": (euler_maruyama, "step"),
+    "rk45_step": (rk45, "step"),
+    "after_step": (_events, "after_step"),
+}
 
 # method codes (the registry in coursekit.solvers maps names to these)
-EULER = 0
-HEUN = 1
-RK4 = 2
-EXP_EULER = 3
-EULER_MARUYAMA = 4
+EULER = euler.METHOD.code
+HEUN = heun.METHOD.code
+RK4 = rk4.METHOD.code
+EXP_EULER = exponential_euler.METHOD.code
+EULER_MARUYAMA = euler_maruyama.METHOD.code
 
 # status codes returned by the kernels
 OK = 0
@@ -55,11 +87,11 @@ def append_spike(spikes, nspk, ts):
 def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_ref, hold, dW, record_every):
     """Fixed-step integration with spike events, reset and refractoriness.
 
-    For models with a reset, the step that contains a spike is advanced with
-    Euler to the (interpolated) spike time, reset, and continued with Euler to
-    the step's end: a local error O(dt^2) per spike, as for any fixed-step
-    scheme with threshold events, and no evaluation of the model beyond its
-    cut-off.
+    Each step is the method's own ``step`` (``method`` is a code of
+    :data:`coursekit.solvers.METHODS`); a spike inside the step, the reset and
+    refractoriness are handled by :func:`._events.after_step` (for models with
+    a reset the spiking step is redone with Euler to the interpolated spike
+    time, reset, and continued with Euler to the step's end).
 
     Returns ``(Y, spikes, status, bad_step, bad_var)`` where ``Y`` holds every
     ``record_every``-th state (row 0 is ``y0``) and ``spikes`` the interpolated
@@ -90,92 +122,22 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
         Ik = I[k]
         for i in range(d):
             y_prev[i] = y[i]
+        # a single neuron's input is I[k] (no conductance term: gsum = 0)
         if method == EULER:
-            rhs(t, y, Ik, p, k1)
-            for i in range(d):
-                y[i] = y[i] + dt * k1[i]
+            euler_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         elif method == HEUN:
-            rhs(t, y, Ik, p, k1)
-            for i in range(d):
-                yt[i] = y[i] + dt * k1[i]
-            rhs(t + dt, yt, Ik, p, k2)
-            for i in range(d):
-                y[i] = y[i] + 0.5 * dt * (k1[i] + k2[i])
+            heun_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         elif method == RK4:
-            rhs(t, y, Ik, p, k1)
-            for i in range(d):
-                yt[i] = y[i] + 0.5 * dt * k1[i]
-            rhs(t + 0.5 * dt, yt, Ik, p, k2)
-            for i in range(d):
-                yt[i] = y[i] + 0.5 * dt * k2[i]
-            rhs(t + 0.5 * dt, yt, Ik, p, k3)
-            for i in range(d):
-                yt[i] = y[i] + dt * k3[i]
-            rhs(t + dt, yt, Ik, p, k4)
-            for i in range(d):
-                y[i] = y[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+            rk4_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         elif method == EXP_EULER:
-            # y' = f(y) with f_i linear (or nearly) in y_i: B_i = df_i/dy_i taken as
-            # a secant, exact for conditionally linear models (HH gates, the
-            # membrane equation given the gates, conductance synapses).  The
-            # update y + f * (exp(B dt) - 1) / B is exact for linear f and
-            # first-order consistent for any f.
-            rhs(t, y, Ik, p, k1)
-            for j in range(d):
-                for i in range(d):
-                    yt[i] = y[i]
-                hj = 1e-6 * (1.0 + abs(y[j]))
-                yt[j] = y[j] + hj
-                rhs(t, yt, Ik, p, k2)
-                B = (k2[j] - k1[j]) / hj
-                z = B * dt
-                if abs(z) > 1e-10:
-                    phi = math.expm1(z) / B
-                else:
-                    phi = dt * (1.0 + 0.5 * z)
-                k3[j] = y[j] + phi * k1[j]
-            for i in range(d):
-                y[i] = k3[i]
+            exponential_euler_scalar_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         else:  # EULER_MARUYAMA
-            rhs(t, y, Ik, p, k1)
-            diffusion(t, y, p, g)
-            for i in range(d):
-                y[i] = y[i] + dt * k1[i] + g[i] * dW[k, i]
-        t_new = t + dt
-        if hold >= 0 and t_new < t_last + t_ref:
-            y[hold] = held
-        else:
-            frac = event(t, dt, y_prev, y, p)
-            if frac >= 0.0 and hold >= 0:
-                # A model with a reset (integrate-and-fire family): redo the
-                # spiking step with Euler -- to the spike time, reset, then to
-                # the end of the step.  The stages of a higher-order method
-                # evaluate the model beyond its cut-off (AdEx/ExpIF: the
-                # exponential explodes there) and would carry that into the
-                # other variables (w); Euler only evaluates the step's start.
-                rhs(t, y_prev, Ik, p, k1)
-                for i in range(d):
-                    yt[i] = y_prev[i] + dt * k1[i]
-                frac = event(t, dt, y_prev, yt, p)
-                if frac < 0.0:
-                    frac = 1.0
-                for i in range(d):
-                    y[i] = y_prev[i] + frac * dt * k1[i]
-            if frac >= 0.0:
-                ts = t + frac * dt
-                spikes = append_spike(spikes, nspk, ts)
-                nspk += 1
-                reset(y, p)
-                t_last = ts
-                if hold >= 0:
-                    held = y[hold]
-                    rest = (1.0 - frac) * dt
-                    if rest > 0.0:
-                        rhs(ts, y, Ik, p, k2)
-                        for i in range(d):
-                            y[i] = y[i] + rest * k2[i]
-                    if t_new < t_last + t_ref:
-                        y[hold] = held
+            euler_maruyama_step(rhs, diffusion, t, dt, y_prev, y, Ik, p, d, k1, g, dW[k])
+        changed, fired, ts, t_last, held = after_step(rhs, event, reset, t, dt, y_prev, y, Ik, p, d, k1, k2, yt,
+                                                      hold, t_ref, t_last, held)
+        if fired:
+            spikes = append_spike(spikes, nspk, ts)
+            nspk += 1
         for i in range(d):
             if not math.isfinite(y[i]):
                 return Y[: k // record_every + 1], spikes[:nspk], NONFINITE, k + 1, i
@@ -188,24 +150,13 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
     return Y, spikes[:nspk], OK, 0, -1
 
 
-# Dormand--Prince 5(4) tableau, as in Dormand & Prince (1980) and scipy's RK45.
-_C2, _C3, _C4, _C5 = 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0
-_A21 = 1.0 / 5.0
-_A31, _A32 = 3.0 / 40.0, 9.0 / 40.0
-_A41, _A42, _A43 = 44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0
-_A51, _A52, _A53, _A54 = 19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0
-_A61, _A62, _A63, _A64, _A65 = 9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0
-_B1, _B3, _B4, _B5, _B6 = 35.0 / 384.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0
-_E1, _E3, _E4, _E5, _E6, _E7 = (
-    -71.0 / 57600.0, 71.0 / 16695.0, -71.0 / 1920.0, 17253.0 / 339200.0, -22.0 / 525.0, 1.0 / 40.0,
-)
-
-
 def run_rk45(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, rtol, atol, max_step, t_ref, hold, record_every):
     """Adaptive Dormand--Prince 5(4) with error control (rtol, atol).
 
     Steps adapt inside each output interval [t_k, t_k + dt] (they are clipped to
-    land on the output grid, and to ``max_step``).  Returns
+    land on the output grid, and to ``max_step``).  Each accepted step goes
+    through the same spike/reset/refractory block as the fixed-step methods
+    (:func:`._events.after_step`).  Returns
     ``(Y, spikes, status, bad_step, bad_var, stats)`` with
     ``stats = [accepted, rejected, rhs evaluations]``.
     """
@@ -244,32 +195,8 @@ def run_rk45(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, rtol, atol,
             if t + h_try >= t_end - 1e-12 * dt:
                 h_try = t_end - t
                 last = True
-            # stages
-            for i in range(d):
-                yt[i] = y[i] + h_try * _A21 * k1[i]
-            rhs(t + _C2 * h_try, yt, Ik, p, k2)
-            for i in range(d):
-                yt[i] = y[i] + h_try * (_A31 * k1[i] + _A32 * k2[i])
-            rhs(t + _C3 * h_try, yt, Ik, p, k3)
-            for i in range(d):
-                yt[i] = y[i] + h_try * (_A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i])
-            rhs(t + _C4 * h_try, yt, Ik, p, k4)
-            for i in range(d):
-                yt[i] = y[i] + h_try * (_A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i])
-            rhs(t + _C5 * h_try, yt, Ik, p, k5)
-            for i in range(d):
-                yt[i] = y[i] + h_try * (_A61 * k1[i] + _A62 * k2[i] + _A63 * k3[i] + _A64 * k4[i] + _A65 * k5[i])
-            rhs(t + h_try, yt, Ik, p, k6)
-            for i in range(d):
-                ynew[i] = y[i] + h_try * (_B1 * k1[i] + _B3 * k3[i] + _B4 * k4[i] + _B5 * k5[i] + _B6 * k6[i])
-            rhs(t + h_try, ynew, Ik, p, k7)
+            err = rk45_step(rhs, t, h_try, y, ynew, Ik, p, d, k1, k2, k3, k4, k5, k6, k7, yt, rtol, atol)
             stats[2] += 6
-            err = 0.0
-            for i in range(d):
-                e = h_try * (_E1 * k1[i] + _E3 * k3[i] + _E4 * k4[i] + _E5 * k5[i] + _E6 * k6[i] + _E7 * k7[i])
-                sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
-                err += (e / sc) ** 2
-            err = math.sqrt(err / d)
             if not math.isfinite(err):
                 err = 1e10
             if err <= 1.0:
@@ -279,22 +206,14 @@ def run_rk45(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, rtol, atol,
                     y[i] = ynew[i]
                     k1[i] = k7[i]
                 t_new = t + h_try
-                if hold >= 0 and t_new < t_last + t_ref:
-                    y[hold] = held
+                changed, fired, ts, t_last, held = after_step(rhs, event, reset, t, h_try, y_prev, y, Ik, p, d,
+                                                              k2, k3, yt, hold, t_ref, t_last, held)
+                if fired:
+                    spikes = append_spike(spikes, nspk, ts)
+                    nspk += 1
+                if changed:  # held or reset: the next step's first slope is new
                     rhs(t_new, y, Ik, p, k1)
                     stats[2] += 1
-                else:
-                    frac = event(t, h_try, y_prev, y, p)
-                    if frac >= 0.0:
-                        ts = t + frac * h_try
-                        spikes = append_spike(spikes, nspk, ts)
-                        nspk += 1
-                        reset(y, p)
-                        t_last = ts
-                        if hold >= 0:
-                            held = y[hold]
-                        rhs(t_new, y, Ik, p, k1)
-                        stats[2] += 1
                 for i in range(d):
                     if not math.isfinite(y[i]):
                         return Y[: k // record_every + 1], spikes[:nspk], NONFINITE, k + 1, i, stats
@@ -337,3 +256,16 @@ def rhs_many(rhs, event, reset, diffusion, Y, I, t, p):
         for i in range(n):
             out[i, j] = dy[i]
     return out
+
+
+def compiled(name: str):
+    """Kernel ``name`` of this template compiled by numba with the model's
+    functions as arguments (a student's own functions, compiled on the fly; not
+    cached on disk): the step helpers it calls are compiled ``inline='always'``."""
+    import numba
+
+    f = globals()[name]
+    g = dict(f.__globals__)
+    for helper, (module, attr) in STEP_HELPERS.items():
+        g[helper] = numba.njit(inline="always")(getattr(module, attr))
+    return numba.njit(_pytypes.FunctionType(f.__code__, g, f.__name__, f.__defaults__, f.__closure__))
