@@ -561,8 +561,10 @@ STORAGE_VISIBLE_W = [Case(kwargs=dict(patterns=_XI_4), label="two patterns of fo
                           label="one pattern of eight units")]
 STORAGE_VISIBLE_E = [
     Case(kwargs=dict(S=_XI_4[0], W=ck_hebbian_weights(_XI_4)), label="a stored pattern, theta = 0"),
-    Case(kwargs=dict(S=np.ones(4), W=ck_hebbian_weights(_XI_4), theta=0.25),
-         label="another state, theta = 0.25 for every unit"),
+    # theta = 0.375, not 0.25: there the wrong-signed threshold term gives exactly 0, which is what a function
+    # that returns a constant 0 (or a patched grader) gives too -- it would be "diagnosed" with that mistake
+    Case(kwargs=dict(S=np.ones(4), W=ck_hebbian_weights(_XI_4), theta=0.375),
+         label="another state, theta = 0.375 for every unit"),
     Case(kwargs=dict(S=np.ones(4), W=ck_hebbian_weights(_XI_4), theta=np.array([0.5, -0.5, 0.0, 0.25])),
          label="theta an array")]
 
