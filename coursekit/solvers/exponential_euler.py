@@ -46,10 +46,8 @@ def step(rhs, t, dt, y0, y, isum, gsum, vidx, p, d, k1, k2, k3, k4, yt):
         rhs(t, yt, isum - gsum * yt[vidx], p, k2)
         B = (k2[j] - k1[j]) * inv_h
         z = B * dt
-        small = abs(z) < 1e-12
-        # branch-free: the division by a safe B is thrown away when z is tiny
-        phi = expm1v(z) / (1.0 if small else B)
-        phi = dt * (1.0 + 0.5 * z) if small else phi
+        # the series where z is tiny (B may be 0 there); compiled, both sides are computed and one is selected
+        phi = dt * (1.0 + 0.5 * z) if abs(z) < 1e-12 else expm1v(z) / B
         y[j] = y0[j] + phi * k1[j]
 
 
