@@ -212,6 +212,9 @@ def test_bisection_protocol_is_within_tolerance_and_the_mistakes_are_not():
                    GRADING.reference_bump_theory(0.5 * kc, a, J0, N)[0] - 1) > 0.05
 
 
+# the default run's small class grades the solution (full marks) and the released stub (zero) through the
+# same pipeline, and tests/test_grading_pipeline.py proves the selftest command itself: this run of it is slow
+@pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()

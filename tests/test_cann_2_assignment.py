@@ -280,6 +280,9 @@ def test_every_mistake_fails_the_hidden_cases_of_every_seed(gid, j, mistake):
         assert any(not check.check(mistake.expected(c), check.expected(c))[0] for c in cases), (seed, mistake.label)
 
 
+# the default run's small class grades the solution (full marks) and the released stub (zero) through the
+# same pipeline, and tests/test_grading_pipeline.py proves the selftest command itself: this run of it is slow
+@pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()

@@ -264,6 +264,9 @@ def test_forbidden_modules_cover_every_way_to_delegate():
     assert not any(m.startswith(f) for m in imported for f in forbidden)
 
 
+# the default run's small class grades the solution (full marks) and the released stub (zero) through the
+# same pipeline, and tests/test_grading_pipeline.py proves the selftest command itself: this run of it is slow
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()

@@ -280,6 +280,9 @@ def test_notebook_points_headings_and_manual_answers(course):
     assert not any(pipeline.HIDDEN_BEGIN in c.source for c in nb.cells)
 
 
+# the default run's small class grades the solution (full marks) and the released stub (zero) through the
+# same pipeline, and tests/test_grading_pipeline.py proves the selftest command itself: this run of it is slow
+@pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()

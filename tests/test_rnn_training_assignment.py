@@ -220,6 +220,9 @@ def test_forbidden_modules_switch_off_the_work_and_the_notebook_needs_none():
     assert tasks.perceptual_decision and evaluate.choices
 
 
+# the default run's small class grades the solution (full marks) and the released stub (zero) through the
+# same pipeline, and tests/test_grading_pipeline.py proves the selftest command itself: this run of it is slow
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()

@@ -202,6 +202,9 @@ def test_the_class_rule_agrees_with_the_models_class_with_a_wide_margin():
     assert max(ratios[1]) < 0.3 and min(ratios[2]) > 0.8     # the rule's threshold is 0.5
 
 
+# the default run's small class grades the solution (full marks) and the released stub (zero) through the
+# same pipeline, and tests/test_grading_pipeline.py proves the selftest command itself: this run of it is slow
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()

@@ -229,6 +229,9 @@ def test_the_challenge_answers_are_clear():
     assert GRADING.reference_reproduce(GRADING.params("delayed", a=0.0), 25.0, 500.0) == "silent"
 
 
+# the default run's small class grades the solution (full marks) and the released stub (zero) through the
+# same pipeline, and tests/test_grading_pipeline.py proves the selftest command itself: this run of it is slow
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_selftest_passes(capsys):
     t0 = time.monotonic()
