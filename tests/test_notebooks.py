@@ -44,6 +44,8 @@ BUDGET_S = {
     "lectures/16_bpu_lab.ipynb": 45,               # emulated cores: LIF sweeps, Izhikevich/AdEx presets, three mappings
     "solutions/snn_training/snn_training.ipynb": 30,   # digits trained for 5 epochs in numpy; 8 s measured (load 5)
     "solutions/bpu_lab/bpu_lab.ipynb": 30,         # 4.3 s measured (the core's kernels from the numba cache)
+    "solutions/cann_2/cann_2.ipynb": 45,           # 4.8 s measured (14.6 s under load)
+    "solutions/cann_1/cann_1.ipynb": 45,           # 1.8 s measured
 }
 
 
