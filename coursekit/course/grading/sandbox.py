@@ -425,6 +425,11 @@ def _jail_args(private: Path, limits: Limits, forbidden, uid: int | None) -> tup
     for p in _ETC:
         if os.path.exists(p):
             args.extend(["--ro-bind", p, p])
+    # the jail's own /tmp and home come first: what is bound below may live under /tmp (a course, a
+    # virtual environment or the grader's cache there), and a later tmpfs would hide it
+    args.extend(["--perms", "1777", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp",
+                 "--perms", "0777", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", _JAIL_HOME])
+    made.update(("/tmp", _JAIL_HOME))
     for p in _python_paths():
         parents(p)
         args.extend(["--ro-bind", p, p])
@@ -475,8 +480,6 @@ def _jail_args(private: Path, limits: Limits, forbidden, uid: int | None) -> tup
                 args.extend(["--ro-bind", "/dev/null", str(pyc)])
     os.chmod(private, 0o711)
     args.extend(["--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp",
-                 "--perms", "0777", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", _JAIL_HOME,
                  "--ro-bind", str(_CHILD), "/coursekit-harness.py",
                  "--chdir", _JAIL_HOME, "--clearenv"])
     return args, env
