@@ -617,10 +617,6 @@ STUDENTS = {
     "hard_codes": _answers(HARD_CODED),
 }
 
-def _expected(student):
-    return {**POINTS, **CLASS[student][1]}
-
-
 def _solved(course: CourseLayout):
     """The release with every answer cell written as in the solution (markers and all)."""
     source = {_gid(c): c.source for c in nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4).cells}
