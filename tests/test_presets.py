@@ -11,6 +11,9 @@ import pytest
 import coursekit as ck
 from coursekit.analysis.spikes import (adaptation_index, burst_ratio, bursts, first_spike_latency,
                                        isi, isi_cv, periodicity_error, window)
+from coursekit.analysis.firing_patterns import (is_adapting_train, linear_ringing_period,
+                                                low_threshold_spiking_holds, resonator_holds,
+                                                ringing_period, thalamocortical_holds)
 from coursekit.neurons.adex import AdEx
 from coursekit.neurons.gif import GIF
 from coursekit.neurons.izhikevich import Izhikevich
@@ -38,14 +41,9 @@ def is_tonic(st, t0):
 
 
 def is_adapting(st):
-    """Adaptation index (Naud et al. 2008) > 0.01, last ISI >= 1.25 x first, ISIs never shrink > 5 %.
-
-    The index averages over every interval, the steady ones (0) included, so a
-    clearly adapting train of ~20 spikes gives only A ~ 0.02.
-    """
-    d = isi(st)
-    monotone = np.all(d[1:] >= 0.95 * d[:-1])  # the intervals lengthen, never jump back (not bursts)
-    return adaptation_index(st) > 0.01 and d[-1] >= 1.25 * d[0] and monotone
+    """The shared criterion (coursekit.analysis.firing_patterns.is_adapting_train): index > 0.01,
+    last ISI >= 1.25 x first, ISIs never shrink > 5 %."""
+    return is_adapting_train(st)
 
 
 def is_bursting(st, t0=0.0):
@@ -170,16 +168,17 @@ def test_izhikevich_ch_repetitive_bursts():
 
 def test_izhikevich_tc_tonic_when_depolarised_burst_after_hyperpolarisation():
     st = spikes(Izhikevich, "TC")
+    # the shared protocol criterion: tonic while depolarised, silent while hyperpolarised, a rebound burst
+    assert thalamocortical_holds(st)
     depol = window(st, 50.0, 250.0)
     assert depol.size >= 10 and isi_cv(depol, depol[-8]) < 0.1  # tonic at depolarised rest
-    # silent at rest and while hyperpolarised (after the last ISI of the depolarised phase)
-    assert window(st, 250.0 + np.max(np.diff(depol)), 550.0).size == 0
     rebound = window(st, 550.0, 750.0)
     assert 2 <= rebound.size <= 8 and rebound[-1] < 600.0  # burst right after release, then silence
-    assert np.all(np.diff(rebound) < 20.0)
-    # control: RS released from the same hyperpolarisation does not rebound
+    # controls: RS released from the same hyperpolarisation does not rebound, and fails the criterion
     r = ck.simulate(Izhikevich.preset("RS"), 400.0, I=ck.inputs.step(-10.0, 50.0, 250.0), **_RUN[Izhikevich])
     assert r.n_spikes == 0
+    assert not thalamocortical_holds(spikes(Izhikevich, "LTS"))  # LTS: no tonic phase in [50, 250) by this protocol
+    assert not thalamocortical_holds(st[st < 550.0])  # no rebound, no TC
 
 
 def test_izhikevich_rz_rings_at_its_linear_frequency():
@@ -187,27 +186,30 @@ def test_izhikevich_rz_rings_at_its_linear_frequency():
     assert res.n_spikes == 0
     y0 = Izhikevich.preset_protocol("RZ")["y0"]
     model = Izhikevich.preset("RZ")
-    lam = np.linalg.eigvals(model.jacobian(y0, 0.0))
+    lam = np.linalg.eigvals(model.jacobian(np.asarray(y0), 0.0))
     assert np.all(lam.real < 0) and np.any(lam.imag != 0)  # stable focus: a resonator
     period = 2 * np.pi / abs(lam[0].imag)
-    V, t = res.V, res.t
-    peaks = np.nonzero((V[1:-1] > V[:-2]) & (V[1:-1] >= V[2:]) & (t[1:-1] > 60.0))[0] + 1
-    assert peaks.size >= 3
-    assert np.median(np.diff(t[peaks[:4]])) == pytest.approx(period, rel=0.05)  # ~41 ms
-    # control: RS at rest is a node (real eigenvalues): no ringing
+    assert linear_ringing_period(model, y0) == pytest.approx(period, rel=1e-12)
+    assert ringing_period(res.t, res.V) == pytest.approx(period, rel=0.05)  # ~41 ms
+    assert resonator_holds(res.spike_times, res.t, res.V, model, y0)
+    # control: RS at rest is a node (real eigenvalues): no ringing, so no resonator
     rs = Izhikevich.preset("RS")
     v_rest = -70.0  # 0.04 V^2 + 4.8 V + 140 = 0
     assert np.all(np.linalg.eigvals(rs.jacobian(np.array([v_rest, 0.2 * v_rest]), 0.0)).imag == 0)
+    assert np.isnan(linear_ringing_period(rs, [v_rest, 0.2 * v_rest]))
+    assert not resonator_holds(res.spike_times, res.t, res.V, rs, [v_rest, 0.2 * v_rest])
 
 
 def test_izhikevich_lts_adapts_and_rebounds():
     st = spikes(Izhikevich, "LTS")
+    assert low_threshold_spiking_holds(st)
     drive = window(st, 20.0, 300.0)
     assert is_adapting(drive)
     assert 1 <= window(st, 600.0, 650.0).size  # rebound after release at 600 ms
     assert window(st, 300.0, 600.0).size == 0
-    # control: FS does not adapt
+    # controls: FS does not adapt; without the release there is no rebound
     assert adaptation_index(spikes(Izhikevich, "FS"), 40.0) < 0.02
+    assert not low_threshold_spiking_holds(st[st < 600.0])
 
 
 # ---------------------------------------------------------------- GIF (Mihalas & Niebur 2009, Fig. 1)

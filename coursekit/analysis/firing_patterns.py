@@ -203,4 +203,95 @@ def classify_firing_pattern(spike_times, duration: float, onset: float = 0.0) ->
     return "tonic"
 
 
-__all__ = ["FIRING_PATTERNS", "PatternMeasures", "pattern_measures", "classify_firing_pattern"]
+# ------------------------------------------------------------- protocol criteria
+# Three of Izhikevich's (2003) types are not named by the step-input classifier
+# above: their pattern shows only under their own protocols
+# (Izhikevich.preset_protocol): TC and LTS under a depolarising step, a
+# hyperpolarising step and its release; RZ under a 1 ms pulse below threshold.
+# The criteria below read the windows of those protocols (times in ms) and are
+# used both by the float tests (tests/test_presets.py) and by the emulated chip
+# (coursekit.bpu.patterns), so "reproduced on the chip" means the same test holds.
+
+def _in_window(st, a, b=math.inf):
+    return st[(st >= a) & (st < b)]
+
+
+def is_adapting_train(spike_times) -> bool:
+    """Adapting: adaptation index (Naud et al. 2008) > 0.01, last ISI >= 1.25 x the first, ISIs never shrink > 5 %.
+
+    The index averages over every interval, the steady ones (0) included, so a
+    clearly adapting train of ~20 spikes gives only A ~ 0.02; the monotonicity
+    condition tells adaptation from bursting.
+    """
+    st = _spikes(spike_times)
+    d = np.diff(st)
+    if d.size < 2:
+        return False
+    monotone = bool(np.all(d[1:] >= 0.95 * d[:-1]))
+    return bool(adaptation_index(st) > ADAPTATION_THRESHOLD and d[-1] >= 1.25 * d[0] and monotone)
+
+
+def thalamocortical_holds(spike_times) -> bool:
+    """TC under its protocol (I = 5 from 50 to 250 ms, -10 from 350 to 550 ms, released at 550 ms).
+
+    Tonic while depolarised (>= 10 spikes in [50, 250) ms, ISI CV of the last 8
+    below 0.1); silent at rest and while hyperpolarised (no spike from one ISI
+    after 250 ms until 550 ms); a rebound burst on release (2--8 spikes in
+    [550, 750) ms, all before 600 ms, ISIs < 20 ms).
+    """
+    st = _spikes(spike_times)
+    depol = _in_window(st, 50.0, 250.0)
+    if not (depol.size >= 10 and isi_cv(depol, depol[-8]) < 0.1):
+        return False
+    if _in_window(st, 250.0 + float(np.max(np.diff(depol))), 550.0).size:
+        return False
+    rebound = _in_window(st, 550.0, 750.0)
+    return bool(2 <= rebound.size <= 8 and rebound[-1] < 600.0 and np.all(np.diff(rebound) < 20.0))
+
+
+def linear_ringing_period(model, y0) -> float:
+    """Period (ms) of the damped ringing around a resting focus: 2 pi / |Im lambda| of the Jacobian at ``y0``.
+
+    NaN where the rest point is a node (real eigenvalues: no ringing).
+    """
+    lam = np.linalg.eigvals(model.jacobian(np.asarray(y0, dtype=float), 0.0))
+    return 2 * np.pi / abs(lam[0].imag) if np.any(lam.imag != 0) else float("nan")
+
+
+def ringing_period(t, V, t_start: float = 60.0, n_peaks: int = 4) -> float:
+    """Median interval (ms) between the first ``n_peaks`` local maxima of V(t) after ``t_start``; NaN if < 3."""
+    t = np.asarray(t, dtype=float)
+    V = np.asarray(V, dtype=float)
+    peaks = np.nonzero((V[1:-1] > V[:-2]) & (V[1:-1] >= V[2:]) & (t[1:-1] > t_start))[0] + 1
+    if peaks.size < 3:
+        return float("nan")
+    return float(np.median(np.diff(t[peaks[:n_peaks]])))
+
+
+def resonator_holds(spike_times, t, V, model, y0, rel: float = 0.05) -> bool:
+    """RZ under its protocol (a 1 ms pulse at 50 ms from the rest point ``y0``).
+
+    No spike, and V rings (>= 3 peaks after 60 ms) at the linear period of the
+    resting focus (:func:`linear_ringing_period`) within ``rel``.
+    """
+    if _spikes(spike_times).size:
+        return False
+    period = linear_ringing_period(model, y0)
+    measured = ringing_period(t, V)
+    return bool(np.isfinite(period) and np.isfinite(measured) and abs(measured / period - 1.0) <= rel)
+
+
+def low_threshold_spiking_holds(spike_times) -> bool:
+    """LTS under its protocol (I = 10 from 20 to 300 ms, -10 from 400 to 600 ms, released at 600 ms).
+
+    Adapting under drive (:func:`is_adapting_train` on the spikes in [20, 300)
+    ms), silent from 300 to 600 ms, at least one rebound spike in [600, 650) ms.
+    """
+    st = _spikes(spike_times)
+    return bool(is_adapting_train(_in_window(st, 20.0, 300.0)) and _in_window(st, 600.0, 650.0).size >= 1
+                and _in_window(st, 300.0, 600.0).size == 0)
+
+
+__all__ = ["FIRING_PATTERNS", "PatternMeasures", "pattern_measures", "classify_firing_pattern",
+           "is_adapting_train", "thalamocortical_holds", "linear_ringing_period", "ringing_period",
+           "resonator_holds", "low_threshold_spiking_holds"]

@@ -7,8 +7,8 @@ pattern "reproduced on the chip" means the same measurement says the same thing:
   rows of Neuronal Dynamics Table 6.1 -- :func:`coursekit.analysis.firing_patterns.classify_firing_pattern`
   (RS adapting, IB initial_burst, CH bursting, FS tonic, onset 20 ms; each AdEx
   preset its own name, onset 0), as ``tests/test_firing_patterns.py`` does;
-* TC, RZ and LTS, which the classifier does not name -- the criteria of
-  ``tests/test_presets.py``, written out in :func:`criterion` (TC: tonic when
+* TC, RZ and LTS, which the classifier does not name -- the protocol criteria of
+  :mod:`coursekit.analysis.firing_patterns` that ``tests/test_presets.py`` uses too (TC: tonic when
   depolarised, silent when hyperpolarised, a rebound burst on release; RZ: no
   spike and damped ringing at the linear frequency of the resting focus,
   within 5 %; LTS: adapting under drive, silent when hyperpolarised, a rebound
@@ -19,7 +19,6 @@ A chip step ``k`` covers ``[k dt, (k + 1) dt)``; its input is the stimulus at
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,57 +86,23 @@ def run_preset(kind: str, name: str, dt: float | None = None, fmt="s16.15", **co
     return ChipRun(tend[res.spikes[:, 0]], tend, V, prog, duration)
 
 
-def _isi(st, t0=-math.inf):
-    return np.diff(st[st >= t0])
-
-
-def _cv(st, t0=-math.inf):
-    d = _isi(st, t0)
-    return float(np.std(d) / np.mean(d)) if d.size >= 2 else float("nan")
-
-
-def _window(st, a, b=math.inf):
-    return st[(st >= a) & (st < b)]
-
-
 def criterion(name: str, run: ChipRun) -> bool:
     """Does the run show the preset's pattern, by the float tests' criterion (module docstring)?"""
-    from ..analysis.firing_patterns import classify_firing_pattern
-    from ..analysis.spikes import adaptation_index
+    from ..analysis import firing_patterns as fp
+    from ..neurons.adex import AdEx
+    from ..neurons.izhikevich import Izhikevich
 
     st = run.spike_times
     if name in IZHIKEVICH_LABELS:
-        return classify_firing_pattern(st, run.duration, IZHIKEVICH_ONSET) == IZHIKEVICH_LABELS[name]
+        return fp.classify_firing_pattern(st, run.duration, IZHIKEVICH_ONSET) == IZHIKEVICH_LABELS[name]
     if name == "TC":
-        depol = _window(st, 50.0, 250.0)
-        if not (depol.size >= 10 and _cv(depol, depol[-8]) < 0.1):
-            return False
-        if _window(st, 250.0 + np.max(np.diff(depol)), 550.0).size:
-            return False
-        rebound = _window(st, 550.0, 750.0)
-        return bool(2 <= rebound.size <= 8 and rebound[-1] < 600.0 and np.all(np.diff(rebound) < 20.0))
+        return fp.thalamocortical_holds(st)
     if name == "RZ":
-        if st.size:
-            return False
-        model = run.program.model
-        y0 = np.array([-62.5, -16.25])
-        lam = np.linalg.eigvals(model.jacobian(y0, 0.0))
-        period = 2 * np.pi / abs(lam[0].imag) if np.any(lam.imag != 0) else float("nan")
-        V, t = run.V, run.t
-        peaks = np.nonzero((V[1:-1] > V[:-2]) & (V[1:-1] >= V[2:]) & (t[1:-1] > 60.0))[0] + 1
-        if peaks.size < 3:
-            return False
-        return bool(abs(np.median(np.diff(t[peaks[:4]])) / period - 1.0) <= 0.05)
+        return fp.resonator_holds(st, run.t, run.V, run.program.model, Izhikevich.preset_protocol("RZ")["y0"])
     if name == "LTS":
-        drive = _window(st, 20.0, 300.0)
-        d = np.diff(drive)
-        adapting = (d.size >= 2 and adaptation_index(drive) > 0.01 and d[-1] >= 1.25 * d[0]
-                    and bool(np.all(d[1:] >= 0.95 * d[:-1])))
-        return bool(adapting and _window(st, 600.0, 650.0).size >= 1 and _window(st, 300.0, 600.0).size == 0)
-    from ..neurons.adex import AdEx
-
+        return fp.low_threshold_spiking_holds(st)
     if name in AdEx.presets:
-        return classify_firing_pattern(st, run.duration, 0.0) == name
+        return fp.classify_firing_pattern(st, run.duration, 0.0) == name
     raise ValueError(f"no criterion for {name!r}")
 
 
