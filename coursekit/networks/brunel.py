@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import njit
+from . import _lif
 
 STATES = ("SR", "AI", "SI fast", "SI slow")
 #: (g, nu_ext/nu_thr) of Brunel (2000), Fig. 8
@@ -67,34 +68,14 @@ def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, lam_ext, J_ext, V_th, V_r,
     relaxation of :func:`coursekit.neurons.lif.rhs` with I = 0
     (``decay = exp(-dt/tau)``) plus the step's excitatory and inhibitory jumps
     and ``J_ext`` times a Poisson count of mean ``lam_ext`` (mV); threshold,
-    reset and refractoriness.  Returns whether the neuron fired."""
-    if refr[i] > 0:
-        refr[i] -= 1
+    reset and refractoriness.  The pieces are the shared ones of
+    :mod:`coursekit.networks._lif`; the Poisson count is drawn only outside the
+    refractory period.  Returns whether the neuron fired."""
+    if _lif.refractory(refr, i):
         return False
     nx = np.random.poisson(lam_ext) if lam_ext > 0.0 else 0
-    v = V_rest + (V[i] - V_rest) * decay + dE + dI + J_ext * nx
-    if v >= V_th:
-        V[i] = V_r
-        refr[i] = n_ref
-        return True
-    V[i] = v
-    return False
-
-
-@njit(inline="always")
-def append_spike(spk_step, spk_idx, nspk, k, i):
-    """Store spike (step ``k``, neuron ``i``) at position ``nspk``, doubling the buffers when full."""
-    if nspk >= spk_step.shape[0]:
-        cap = 2 * max(spk_step.shape[0], 1)
-        s2 = np.empty(cap, np.int64)
-        i2 = np.empty(cap, np.int64)
-        s2[:nspk] = spk_step[:nspk]
-        i2[:nspk] = spk_idx[:nspk]
-        spk_step = s2
-        spk_idx = i2
-    spk_step[nspk] = k
-    spk_idx[nspk] = i
-    return spk_step, spk_idx
+    v = _lif.relax(V[i], V_rest, decay) + dE + dI + J_ext * nx
+    return _lif.fire(V, refr, i, v, V_th, V_r, n_ref)
 
 
 @njit
@@ -135,7 +116,7 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_
             in_I[i] += dI
             if lif_delta_step(V, refr, i, V_rest, decay, dE, dI, lam_ext[a], J_ext[a], V_th, V_r, n_ref):
                 counts[kk, a] += 1
-                spk_step, spk_idx = append_spike(spk_step, spk_idx, nspk, k, i)
+                spk_step, spk_idx = _lif.append_spike(spk_step, spk_idx, nspk, k, i)
                 nspk += 1
                 b = 0 if i < N_E else 1
                 # the spike is at the end of step k (t = (k+1) dt); a jump read in step
@@ -169,7 +150,7 @@ def replay_kernel(X, lam_ext, J_ext, V, decay, V_rest, V_th, V_r, n_ref, seed):
     for k in range(n):
         for c in range(m):
             if lif_delta_step(V, refr, c, V_rest, decay, X[k, c], 0.0, lam_ext, J_ext, V_th, V_r, n_ref):
-                out_s, out_i = append_spike(out_s, out_i, ns, k, c)
+                out_s, out_i = _lif.append_spike(out_s, out_i, ns, k, c)
                 ns += 1
     return out_s[:ns], out_i[:ns]
 

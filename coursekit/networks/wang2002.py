@@ -13,7 +13,7 @@ integrate-and-fire neuron:
     I_AMPA = g_AMPA s_AMPA (V - V_E)
     I_NMDA = g_NMDA s_NMDA (V - V_E) / (1 + [Mg2+] exp(-0.062 V) / 3.57)
     I_GABA = g_GABA s_GABA (V - V_I)
-    V > V_th  ->  spike, V <- V_reset, clamped for t_ref
+    V >= V_th  ->  spike, V <- V_reset, clamped for t_ref
 
 with ds_AMPA/dt = -s/tau_AMPA + sum_k delta(t - t_k) (AMPA and GABA alike)
 and the saturating NMDA gate of each presynaptic cell j
@@ -44,7 +44,10 @@ weighted mean of the reversal potentials.  Its exact solution
 ``V <- V_inf + (V - V_inf) exp(-dt G / C_m)`` is the exponential-Euler step used
 here (:func:`membrane_step`; the tests check it against ``lif.rhs``).  The Mg
 block B(V) is :func:`coursekit.synapses.mg_block`, evaluated at the start of
-the step.  dt = 0.1 ms (as Brian 2's example).
+the step.  Refractoriness, the relaxation, threshold and reset are the shared
+pieces of :mod:`coursekit.networks._lif` (Brunel's network uses the same;
+a cell fires at V >= V_th, the package's convention).  dt = 0.1 ms (as
+Brian 2's example).
 
 Simplifications (documented, small): recurrent AMPA and GABA spikes arrive
 after a 0.5 ms delay; the NMDA rise variable x_j jumps at the presynaptic
@@ -70,6 +73,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import njit
+from . import _lif
 from ..synapses.kinetic import mg_block
 from .decision import Psychometric, Trials, summarize
 
@@ -86,7 +90,7 @@ def membrane_step(V, C_m, g_L, V_L, g_E, g_I, V_E, V_I, dt):
     """
     G = g_L + g_E + g_I
     V_inf = (g_L * V_L + g_E * V_E + g_I * V_I) / G
-    return V_inf + (V - V_inf) * math.exp(-dt * 1e-3 * G / C_m)
+    return _lif.relax(V, V_inf, math.exp(-dt * 1e-3 * G / C_m))
 
 
 @njit
@@ -174,35 +178,20 @@ def wang2002_kernel(seed, n_steps, dt, N_E, n_sel, C_m, g_L, V_L, V_th, V_reset,
                     s[i] *= math.exp(-dt * inv_td)
                 x[i] *= dx
                 S_new[a] += s[i]
-            if refr[i] > 0:
-                refr[i] -= 1
-                V[i] = V_reset
+            if _lif.refractory(refr, i):
                 continue
             v = V[i]
             g_exc = gA[a] + s_ext[i] + gN[a] * mg_block(v, Mg)
-            v = membrane_step(v, C_m[a], g_L[a], V_L, g_exc, gG[a], V_E, V_I, dt)
-            if v > V_th:
-                V[i] = V_reset
-                refr[i] = n_ref[a]
+            if _lif.fire(V, refr, i, membrane_step(v, C_m[a], g_L[a], V_L, g_exc, gG[a], V_E, V_I, dt),
+                         V_th, V_reset, n_ref[a]):
                 ring[(k + delay) % L, a] += 1.0
                 if a < 3:
                     x[i] += 1.0
                 counts[k // bin_steps, a] += 1
                 r = rec_row[i]
                 if r >= 0:
-                    if nspk >= spk_step.shape[0]:
-                        cap = 2 * spk_step.shape[0]
-                        s2 = np.empty(cap, np.int64)
-                        r2 = np.empty(cap, np.int64)
-                        s2[:nspk] = spk_step[:nspk]
-                        r2[:nspk] = spk_row[:nspk]
-                        spk_step = s2
-                        spk_row = r2
-                    spk_step[nspk] = k
-                    spk_row[nspk] = r
+                    spk_step, spk_row = _lif.append_spike(spk_step, spk_row, nspk, k, r)
                     nspk += 1
-            else:
-                V[i] = v
         S[0] = S_new[0]
         S[1] = S_new[1]
         S[2] = S_new[2]
