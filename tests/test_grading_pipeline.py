@@ -202,6 +202,19 @@ def test_checks_say_which_case_and_expected_vs_got(capsys):
         checks.check_value("v", np.zeros(3), np.zeros(2))
 
 
+def test_check_of_one_part_names_the_students_function(capsys):
+    """A part of a dict result is checked through a lambda; the report names the function, not <lambda>."""
+    def forward(x):
+        return {"y": x, "z": 2 * x}
+    checks.check_function(lambda **kw: forward(**kw)["z"], [dict(x=1.0)], expected=[2.0], name="forward")
+    out = capsys.readouterr().out
+    assert "forward: all 1 cases pass" in out and "lambda" not in out
+    with pytest.raises(AssertionError) as err:
+        checks.check_function(lambda **kw: forward(**kw)["y"], [dict(x=1.0)], expected=[2.0],
+                              labels=["x = 1: ['y']"], name="forward")
+    assert str(err.value).startswith("forward: 1 of 1 cases fail") and "lambda" not in str(err.value)
+
+
 def test_check_group_reports_every_function():
     def good(x):
         return x

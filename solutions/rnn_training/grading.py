@@ -942,7 +942,7 @@ def _check_lines(check, cases, indent="    "):
             for path, value in _parts(want):
                 lines.append(f"{indent}check_function(lambda **kw: {name}(**kw){path}, [case], "
                              f"expected=[{_py(value)}],\n{indent}    labels=[{(c.label + ': ' + path)!r}], "
-                             f"rtol={rtol!r}, atol={atol!r})")
+                             f"rtol={rtol!r}, atol={atol!r}, name={name!r})")
         else:
             lines.append(f"{indent}check_function({name}, [{_py(c.kwargs)}], expected=[{_py(want)}],\n"
                          f"{indent}    labels=[{c.label!r}], rtol={rtol!r}, atol={atol!r})")

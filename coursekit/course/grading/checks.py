@@ -46,7 +46,8 @@ def _fail(message: str) -> None:
 
 
 def check_function(func: Callable, cases: Sequence[dict | Case], expected: Sequence[Any],
-                   rtol: float = 1e-6, atol: float = 1e-9, labels: Sequence[str] | None = None) -> bool:
+                   rtol: float = 1e-6, atol: float = 1e-9, labels: Sequence[str] | None = None,
+                   name: str | None = None) -> bool:
     """Call ``func`` on every case and compare with ``expected``; report each case.
 
     Parameters
@@ -60,6 +61,11 @@ def check_function(func: Callable, cases: Sequence[dict | Case], expected: Seque
         Tolerances for ``numpy.allclose``.
     labels : list of str, optional
         What each case tests, shown instead of the call.
+    name : str, optional
+        What the report calls the function; by default its ``__name__``.  A
+        check of one part of a result passes a ``lambda`` that picks the part,
+        and names the student's function here so that the report does not say
+        ``<lambda>``.
 
     Returns
     -------
@@ -71,7 +77,8 @@ def check_function(func: Callable, cases: Sequence[dict | Case], expected: Seque
         raise ValueError(f"{len(cases)} cases but {len(expected)} expected values")
     if labels is not None and len(labels) != len(cases):
         raise ValueError(f"{len(cases)} cases but {len(labels)} labels")
-    name = getattr(func, "__name__", "function")
+    if name is None:
+        name = getattr(func, "__name__", "function")
     if not callable(func):
         _fail(f"{name}: is not a function (got {type(func).__name__})")
         return False
