@@ -45,7 +45,6 @@ from .euler import step as euler_step
 from .heun import step as heun_step
 from .rk4 import step as rk4_step
 from .exponential_euler import step as exponential_euler_step
-from .exponential_euler import step_scalar as exponential_euler_scalar_step
 from .euler_maruyama import step as euler_maruyama_step
 from ._events import after_step
 
@@ -55,7 +54,6 @@ STEP_HELPERS = {
     "heun_step": (heun, "step"),
     "rk4_step": (rk4, "step"),
     "exponential_euler_step": (exponential_euler, "step"),
-    "exponential_euler_scalar_step": (exponential_euler, "step_scalar"),
     "euler_maruyama_step": (euler_maruyama, "step"),
     "rk45_step": (rk45, "step"),
     "after_step": (_events, "after_step"),
@@ -130,7 +128,7 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
         elif method == RK4:
             rk4_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         elif method == EXP_EULER:
-            exponential_euler_scalar_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
+            exponential_euler_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         else:  # EULER_MARUYAMA
             euler_maruyama_step(rhs, diffusion, t, dt, y_prev, y, Ik, p, d, k1, g, dW[k])
         changed, fired, ts, t_last, held = after_step(rhs, event, reset, t, dt, y_prev, y, Ik, p, d, k1, k2, yt,
