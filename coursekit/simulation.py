@@ -394,8 +394,9 @@ def simulate(model, duration: float, dt: float | None = None, I=0.0, method: str
         Input current (see :mod:`coursekit.inputs`), held constant over a step.
         An array needs one value per step.
     method : str, optional
-        ``"euler"``, ``"heun"``/``"rk2"``, ``"rk4"``, ``"exponential_euler"``,
+        ``"euler"``, ``"heun"``, ``"midpoint"``, ``"rk4"``, ``"exponential_euler"``,
         ``"rk45"``, ``"euler_maruyama"``; the model's ``default_method`` if omitted.
+        ``"rk2"`` still means ``"heun"`` but warns (Brian2's ``rk2`` is the midpoint method).
     y0 : sequence of float, optional
         Initial state; the model's resting state if omitted.
     seed : int or numpy Generator, optional

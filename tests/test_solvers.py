@@ -25,6 +25,7 @@ def fhn():
 @pytest.mark.parametrize("method, expected, dts", [
     ("euler", 1.0, (0.02, 0.01, 0.005)),
     ("heun", 2.0, (0.04, 0.02, 0.01)),
+    ("midpoint", 2.0, (0.04, 0.02, 0.01)),
     ("rk4", 4.0, (0.2, 0.1, 0.05)),
     ("exponential_euler", 1.0, (0.02, 0.01, 0.005)),
 ])
@@ -115,8 +116,9 @@ def test_euler_maruyama_ou_statistics_and_reproducibility():
 
 
 def test_method_registry_names_and_aliases():
-    assert set(METHODS) == {"euler", "heun", "rk4", "exponential_euler", "rk45", "euler_maruyama"}
-    assert get_method("rk2").name == "heun"
+    assert set(METHODS) == {"euler", "heun", "midpoint", "rk4", "exponential_euler", "rk45", "euler_maruyama"}
+    with pytest.warns(DeprecationWarning, match='"rk2" is deprecated.*Heun.*Brian2 the midpoint.*"heun"'):
+        assert get_method("rk2").name == "heun"
     assert get_method("EM").name == "euler_maruyama"
     with pytest.raises(ValueError, match="unknown method 'rk7'"):
         get_method("rk7")
@@ -135,3 +137,39 @@ def test_record_every_downsamples(fhn):
     sub = ck.simulate(fhn, 10.0, dt=0.01, I=0.5, record_every=10)
     np.testing.assert_array_equal(sub.V, full.V[::10])
     np.testing.assert_allclose(sub.t, full.t[::10])
+
+
+def _growth(t, y, I, p, dydt):
+    """dy/dt = cos(t) y: linear, with an explicit t, so the stage times matter."""
+    dydt[0] = math.cos(t) * y[0]
+
+
+def test_midpoint_is_the_midpoint_method_of_order_two():
+    # exact solution y(t) = y(0) exp(sin t); Heun and the midpoint method share
+    # their stability polynomial, so only an equation with explicit t (or a
+    # nonlinear one) tells them apart
+    T = 10.0
+    exact = math.exp(math.sin(T))
+    errs = {}
+    for method in ("midpoint", "heun"):
+        errs[method] = []
+        for dt in (0.04, 0.02, 0.01):
+            res = ck.simulate(_growth, T, dt=dt, method=method, state_names=["y"], y0=[1.0])
+            errs[method].append(abs(res.y[0, -1] - exact))
+    orders = np.log2(np.array(errs["midpoint"][:-1]) / np.array(errs["midpoint"][1:]))
+    assert np.all(np.abs(orders - 2.0) < 0.1), (errs, orders)
+    # one step is y + dt f(t + dt/2, y + dt/2 f(t, y)), Brian2's rk2, not Heun's
+    t0, dt, y0 = 0.3, 0.1, 1.5
+    one = ck.simulate(_growth, dt, dt=dt, method="midpoint", state_names=["y"], y0=[y0], t_start=t0)
+    mid = y0 + 0.5 * dt * math.cos(t0) * y0
+    assert one.y[0, -1] == pytest.approx(y0 + dt * math.cos(t0 + 0.5 * dt) * mid, rel=1e-14)
+    assert abs(errs["heun"][-1] - errs["midpoint"][-1]) > 0.1 * errs["midpoint"][-1]
+
+
+def test_rk2_still_means_heun_with_a_warning(fhn):
+    y0 = np.array([-1.0, 0.5])
+    with pytest.warns(DeprecationWarning, match="heun"):
+        old = ck.simulate(fhn, 5.0, dt=0.01, I=0.5, method="rk2", y0=y0)
+    new = ck.simulate(fhn, 5.0, dt=0.01, I=0.5, method="heun", y0=y0)
+    np.testing.assert_array_equal(old.y, new.y)
+    assert old.method == "heun"

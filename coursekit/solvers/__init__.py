@@ -4,7 +4,8 @@
 name (aliases)        order     use
 ==================== ========= ===================================================
 ``euler``             1         teaching; explicit, needs small steps
-``heun`` (``rk2``)    2         explicit trapezoid
+``heun``              2         explicit trapezoid
+``midpoint``          2         explicit midpoint (Brian2's ``rk2``)
 ``rk4``               4         classic Runge--Kutta; the default for smooth models
 ``exponential_euler`` 1         (``exp_euler``) exact for linear equations: HH
                                 gates, LIF, conductance synapses; stable at any dt
@@ -12,26 +13,38 @@ name (aliases)        order     use
 ``euler_maruyama``    1/2 (str) (``em``) SDEs: dy = f dt + g dW
 ==================== ========= ===================================================
 
-Each method is one module here (``euler.py``, ``heun.py``, ``rk4.py``,
-``exponential_euler.py``, ``rk45.py``, ``euler_maruyama.py``) holding its record
+Each method is one module here (``euler.py``, ``heun.py``, ``midpoint.py``,
+``rk4.py``, ``exponential_euler.py``, ``rk45.py``, ``euler_maruyama.py``) holding its record
 (:class:`Method`: order, stability polynomial, aliases) and its one plain-Python
 ``step``; the single-neuron kernels (:mod:`coursekit.solvers._templates`) and
 the network kernels (:mod:`coursekit.networks._templates`) splice the same step.
-``rk2`` is Heun's method here; Brian2's ``rk2`` is the midpoint method.
+``rk2`` is a deprecated alias of ``heun`` (it warns): Brian2's ``rk2`` is the
+midpoint method, so the name meant two different schemes; say ``heun`` or
+``midpoint``.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from . import euler, euler_maruyama, exponential_euler, heun, rk4, rk45
+from . import euler, euler_maruyama, exponential_euler, heun, midpoint, rk4, rk45
 from ._method import Method
 
 #: every method, by name: each record comes from the module that defines its step
-METHODS = {m.METHOD.name: m.METHOD for m in (euler, heun, rk4, exponential_euler, rk45, euler_maruyama)}
+METHODS = {m.METHOD.name: m.METHOD for m in (euler, heun, midpoint, rk4, exponential_euler, rk45,
+                                              euler_maruyama)}
 
 #: other names a method is found under (the one list: ``simulate`` and ``Network`` both use it)
 ALIASES = {alias: m.name for m in METHODS.values() for alias in m.aliases}
 ALIASES["milstein"] = None  # named so the error message can say it is not offered
+
+#: names that still work but warn (``DeprecationWarning``): name -> (method, why)
+DEPRECATED_ALIASES = {
+    "rk2": ("heun", 'method "rk2" is deprecated: in coursekit it is Heun\'s method (explicit trapezoid), '
+                    'in Brian2 the midpoint method; say method="heun" (the same results as "rk2" gave) '
+                    'or method="midpoint"'),
+}
 
 
 def get_method(name: str, network: bool = False) -> Method:
@@ -44,6 +57,10 @@ def get_method(name: str, network: bool = False) -> Method:
         meth = name
     else:
         key = str(name).lower().replace("-", "_").replace(" ", "_")
+        if key in DEPRECATED_ALIASES:
+            key, why = DEPRECATED_ALIASES[key]
+            # stacklevel 3: the caller of simulate or Network.add_population
+            warnings.warn(why, DeprecationWarning, stacklevel=3)
         key = ALIASES.get(key, key)
         if key not in METHODS:
             raise ValueError(
@@ -93,4 +110,4 @@ def stable_step(method: Method, eigenvalues) -> float:
     return float(np.min(lo / np.abs(lam[has_exit])))
 
 
-__all__ = ["Method", "METHODS", "ALIASES", "get_method", "stable_step"]
+__all__ = ["Method", "METHODS", "ALIASES", "DEPRECATED_ALIASES", "get_method", "stable_step"]

@@ -37,6 +37,7 @@ def _constants() -> list[str]:
 _FIXED_METHODS = {
     "EULER": _templates.EULER,
     "HEUN": _templates.HEUN,
+    "MIDPOINT": _templates.MIDPOINT,
     "RK4": _templates.RK4,
     "EXP_EULER": _templates.EXP_EULER,
     "EULER_MARUYAMA": _templates.EULER_MARUYAMA,

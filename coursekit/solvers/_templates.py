@@ -22,7 +22,7 @@ The same source runs uncompiled (JIT off) or compiled on the fly with a
 student's own functions as arguments.
 
 Each method's step is written once, in its own module (:mod:`.euler`,
-:mod:`.heun`, :mod:`.rk4`, :mod:`.exponential_euler`, :mod:`.euler_maruyama`,
+:mod:`.heun`, :mod:`.midpoint`, :mod:`.rk4`, :mod:`.exponential_euler`, :mod:`.euler_maruyama`,
 :mod:`.rk45`), and so is the spike/reset/refractory block
 (:func:`._events.after_step`); the kernels below call them by the names
 ``<method>_step`` and ``after_step`` with the model's functions first, and the
@@ -39,10 +39,11 @@ import types as _pytypes
 import numpy as np
 
 from .._jit import njit
-from . import _events, euler, euler_maruyama, exponential_euler, heun, rk4, rk45
+from . import _events, euler, euler_maruyama, exponential_euler, heun, midpoint, rk4, rk45
 from .rk45 import step as rk45_step
 from .euler import step as euler_step
 from .heun import step as heun_step
+from .midpoint import step as midpoint_step
 from .rk4 import step as rk4_step
 from .exponential_euler import step as exponential_euler_step
 from .euler_maruyama import step as euler_maruyama_step
@@ -52,6 +53,7 @@ from ._events import after_step
 STEP_HELPERS = {
     "euler_step": (euler, "step"),
     "heun_step": (heun, "step"),
+    "midpoint_step": (midpoint, "step"),
     "rk4_step": (rk4, "step"),
     "exponential_euler_step": (exponential_euler, "step"),
     "euler_maruyama_step": (euler_maruyama, "step"),
@@ -62,6 +64,7 @@ STEP_HELPERS = {
 # method codes (the registry in coursekit.solvers maps names to these)
 EULER = euler.METHOD.code
 HEUN = heun.METHOD.code
+MIDPOINT = midpoint.METHOD.code
 RK4 = rk4.METHOD.code
 EXP_EULER = exponential_euler.METHOD.code
 EULER_MARUYAMA = euler_maruyama.METHOD.code
@@ -125,6 +128,8 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
             euler_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         elif method == HEUN:
             heun_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
+        elif method == MIDPOINT:
+            midpoint_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         elif method == RK4:
             rk4_step(rhs, t, dt, y_prev, y, Ik, 0.0, 0, p, d, k1, k2, k3, k4, yt)
         elif method == EXP_EULER:

@@ -2,15 +2,15 @@
 
     k1 = f(t, y),  k2 = f(t + dt, y + dt k1),  y_{k+1} = y + dt (k1 + k2)/2
 
-Order 2; R(z) = 1 + z + z^2/2 (real bound dt <= 2/|lambda|).  Called ``rk2``
-here for historical reasons; note that Brian2's ``rk2`` is the *midpoint*
-method (k2 at t + dt/2), a different second-order scheme: use ``heun`` to be
-unambiguous.
+Order 2; R(z) = 1 + z + z^2/2 (real bound dt <= 2/|lambda|).  ``rk2`` was an
+alias of this method; it is deprecated (a ``DeprecationWarning`` says so)
+because Brian2's ``rk2`` is the *midpoint* method (k2 at t + dt/2, see
+:mod:`.midpoint`), a different second-order scheme.
 """
 from ._method import Method
 
 METHOD = Method("heun", 1, 2, stability_poly=(1, 1, 1 / 2), doc="Heun / explicit trapezoid (RK2)",
-                aliases=("rk2",), module="heun")
+                module="heun")
 
 
 def step(rhs, t, dt, y0, y, isum, gsum, vidx, p, d, k1, k2, k3, k4, yt):
