@@ -1,0 +1,134 @@
+"""A network run: the time loop in chunks around the compiled kernel.
+
+:func:`run` advances the network in chunks of at most 100 ms of simulated
+time (so a progress line can appear), calling the generated module's
+``run_network`` (:mod:`._codegen`) with the built arrays, and gathers spikes,
+spike counts and monitor samples into a :class:`NetworkResult`.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from .. import _jit
+from ._build import build
+from ._monitors import NetworkResult
+
+
+def run(net, duration: float, progress: bool | None = None) -> NetworkResult:
+    """Simulate ``duration`` ms (continuing from the current state).
+
+    ``progress``: print a progress line to stderr; by default it appears
+    when the run takes longer than 3 s of wall time.
+    """
+    if not (isinstance(duration, (int, float)) and math.isfinite(duration) and duration > 0):
+        raise ValueError(f"duration must be > 0 ms, got {duration!r}")
+    nsteps = int(round(duration / net.dt))
+    if abs(nsteps * net.dt - duration) > 1e-9 * max(1.0, duration):
+        raise ValueError(f"duration ({duration:g} ms) must be a multiple of dt ({net.dt:g} ms)")
+    if net._built is None:
+        build(net)
+    b = net._built
+    mod = kernels(net)
+    if not net._rng_seeded:
+        seed_numba(net._next_seed())
+        net._rng_seeded = True
+    npop = len(net.populations)
+    counts = np.zeros((nsteps, npop), np.int32)
+    # monitors: one flat record per distinct `every`
+    rec_sets = {}
+    for m, (pop, var, every, flat, _) in enumerate(net._rec):
+        rec_sets.setdefault(every, []).append(m)
+    spk_step = np.empty(1024, np.int64)
+    spk_idx = np.empty(1024, np.int64)
+    spk_frac = np.empty(1024)
+    nspk = 0
+    t0 = net.t
+    k0 = net._k
+    wall0 = time.perf_counter()
+    chunk = max(1, min(nsteps, int(round(100.0 / net.dt))))
+    done = 0
+    recorded = {m: [] for m in range(len(net._rec))}
+    shown = False
+    while done < nsteps:
+        n = min(chunk, nsteps - done)
+        inputs = drive(net, k0 + done, n)
+        # a single monitor pass per chunk: all recorded columns with every = 1,
+        # others sub-sampled afterwards from the every-step record when needed
+        flat = np.concatenate([r[3] for r in net._rec]).astype(np.int64) if net._rec else np.zeros(0, np.int64)
+        src = (np.concatenate([np.full(r[3].size, r[4], np.int64) for r in net._rec]) if net._rec
+               else np.zeros(0, np.int64))
+        R = np.empty((n, flat.size))
+        spk_step, spk_idx, spk_frac, nspk = mod.run_network(
+            n, k0 + done, net.dt, b["Ntot"], b["model_of"], b["kind_of"], b["yoff"], b["pop_n"], b["gstart"],
+            b["P"], b["method_of"], b["hold_of"], b["vidx_of"], b["nref_of"], b["Y"], b["Iext"], inputs,
+            b["prob"], b["gen_step"], b["gen_idx"], b["gen_ptr"], b["ch_kind"], b["ch_E"],
+            b["ch_decay"], b["ch_rise"], b["ch_kappa"], b["G"], b["H"], b["RING"], b["L"], b["IS"], b["GS"],
+            b["refr_until"], b["spiked"], b["frac"], b["pr_pre_start"], b["pr_pre_n"], b["pr_post_start"],
+            b["pr_post_n"], b["pr_ch"], b["pr_delay"], b["pr_dly_off"], b["pr_ptr_off"], b["pr_syn_off"],
+            b["pr_plastic"], b["pr_tpre_off"], b["pr_tpost_off"], b["pr_col_off"], b["pr_colsyn_off"],
+            b["indptr"], b["indices"], b["weights"], b["dly"], b["colptr"], b["colsyn"], b["colpre"], b["PL"],
+            b["TR"], b["tr_decay_pre"], b["tr_decay_post"], spk_step, spk_idx, spk_frac, nspk,
+            counts[done:done + n], flat, R, 1, b["step_spk"],
+            b["kc_f"], b["kc_n"], b["KD"], b["KP"], b["KW"], b["vflat"], b["kin_pr"], b["pr_kin"], b["pr_koff"],
+            b["pr_qoff"], b["pr_qcap"], b["QP"], b["QJ"], b["QA"], b["KS"], b["KT"], b["KE"], b["KA"],
+            b["pr_stp"], b["stp_i"], b["stp_p"], b["STY"], b["STL"], b["STPOW"], b["stp_tmp"], src)
+        o = 0
+        for m, r in enumerate(net._rec):
+            recorded[m].append(R[:, o:o + r[3].size])
+            o += r[3].size
+        done += n
+        elapsed = time.perf_counter() - wall0
+        if progress or (progress is None and elapsed > 3.0 and done < nsteps):
+            eta = elapsed / done * (nsteps - done)
+            print(f"\rcoursekit network: {done * net.dt:9.1f} / {nsteps * net.dt:g} ms "
+                  f"({100 * done / nsteps:5.1f} %), {elapsed:6.1f} s elapsed, ~{eta:5.1f} s left",
+                  end="", file=sys.stderr, flush=True)
+            shown = True
+    if shown:
+        print(file=sys.stderr)
+    net._k = k0 + nsteps
+    net.t = net._k * net.dt
+    states = {}
+    for m, (who, var, every, flat, _) in enumerate(net._rec):
+        data = np.concatenate(recorded[m], axis=0)[every - 1::every]
+        t = t0 + net.dt * np.arange(1, nsteps + 1)[every - 1::every]
+        states[(who.name, var)] = (t, data)
+    return NetworkResult(net, t0, spk_step[:nspk].copy(), spk_idx[:nspk].copy(), counts, states)
+
+def drive(net, k, n):
+    """``(n, npop)`` drive currents (pA) of steps k .. k + n - 1: each population's ``drive(t)``."""
+    npop = len(net.populations)
+    drive = np.zeros((n, npop))
+    for q, p in enumerate(net.populations):
+        if p.drive is not None:
+            t = (k + np.arange(n)) * net.dt
+            f = p.drive
+            vals = f.sample(t) if hasattr(f, "sample") else np.asarray(f(t), dtype=np.float64)
+            drive[:, q] = np.broadcast_to(vals, (n,))
+    return drive
+
+def kernels(net):
+    """The generated kernel module for the network's variants, STP models and channel layout."""
+    if _jit.jit_active() or not _jit.JIT_ENABLED:
+        from ._codegen import network_module
+
+        layout = (tuple((int(c[0]), c[3] is not None) for c in net._channels), bool(net._kchannels))
+        return network_module(net._variants, net._stp_modules, layout)
+    raise RuntimeError("the network engine needs compiled kernels; set_jit(True)")  # pragma: no cover
+
+
+@_jit.njit
+def _seed_numba_kernel(seed):
+    np.random.seed(seed)
+
+
+def seed_numba(seed: int):
+    """Seed the random generator the kernels draw Poisson spikes from."""
+    if _jit.JIT_ENABLED:
+        _seed_numba_kernel(seed)
+    else:
+        np.random.seed(seed)
