@@ -1,0 +1,122 @@
+"""The COBA network at growing size and fixed in-degree: cost per neuron per simulated second for
+coursekit, the hand-written fused kernel of ``bench_coba.py`` and Brian2 (Cython), and memory per synapse.
+
+N = 4000, 16 000, 64 000 (and 256 000 with ``--large``), p = 80 / N (in-degree ~80, as at N = 4000
+with p = 0.02), the constants of ``bench_coba.py``, 80 % excitatory.  Cost per neuron per simulated
+second = run time / N / simulated seconds (us).  Flat cost means linear scaling; ``flatness`` is
+max / min of that cost over the sizes.
+
+    python benchmarks/bench_scale.py [--duration 500] [--repeats 3] [--large] [--methods exponential_euler]
+                                     [--no-brian] [--json PATH]
+
+Timing as in ``bench_coba.py``: per size, each repeat runs coursekit, the hand kernel and Brian2 one
+after the other on a fresh network; best of the repeats; compilation excluded.  Memory per synapse:
+coursekit's ``Network.memory_per_synapse()`` (target index, weight, row pointers) and Brian2's
+per-synapse arrays (``peers/brian2_coba.py``).  Default sizes take a few minutes on an idle core;
+256 000 neurons (20 M synapses) adds several minutes and about 1 GB per implementation.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_coba as bc  # noqa: E402
+
+IN_DEGREE = 80
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--duration", type=float, default=500.0, help="simulated ms per run (default 500)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--large", action="store_true", help="add N = 256 000")
+    ap.add_argument("--sizes", type=int, nargs="*", default=None, help="explicit sizes (overrides --large)")
+    ap.add_argument("--methods", nargs="*", default=["exponential_euler"], choices=bc.METHODS)
+    ap.add_argument("--no-brian", action="store_true")
+    ap.add_argument("--brian-python", default=None)
+    ap.add_argument("--json", default=str(HERE / "results" / "bench_scale.json"))
+    args = ap.parse_args(argv)
+    sizes = args.sizes or ([4000, 16000, 64000] + ([256000] if args.large else []))
+    T = args.duration
+    nsteps = int(round(T / bc.DT))
+    brian = None if args.no_brian else bc.Brian2(args.brian_python)
+    for method in args.methods:  # compile / load once
+        warm = bc.build(method, seed=99)
+        inp = bc.hand_inputs(warm)
+        warm.run(10.0)
+        bc.run_hand(method, inp, 100)
+        if brian is not None:
+            brian.run(method=method, N=4000, p=0.02, T=10.0, seed=99)
+    out = dict(duration_ms=T, in_degree=IN_DEGREE, repeats=args.repeats, sizes=sizes)
+    for method in args.methods:
+        rows = []
+        for N in sizes:
+            p = IN_DEGREE / N
+            best = dict(ck=np.inf, hand=np.inf, brian=np.inf, brian_steps=np.inf)
+            row = dict(N=N)
+            for r in range(args.repeats):
+                t0 = time.perf_counter()
+                net = bc.build(method, seed=1 + r, N=N, p=p)
+                row["coursekit_build_s"] = time.perf_counter() - t0
+                inp = bc.hand_inputs(net)
+                res0 = net.run(bc.DT)
+                t0 = time.perf_counter()
+                res = net.run(T)
+                best["ck"] = min(best["ck"], time.perf_counter() - t0)
+                n_ck = sum(int(res0.spike_counts(q).sum() + res.spike_counts(q).sum()) for q in ("E", "I"))
+                t_hand, n_hand = bc.run_hand(method, inp, nsteps + 1)
+                best["hand"] = min(best["hand"], t_hand)
+                row.update(synapses=sum(q.n_synapses for q in net.projections),
+                           coursekit_bytes_per_synapse=net.memory_per_synapse(),
+                           rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
+                           events=bc.synaptic_events(net, res), spike_count_diff=(n_hand - n_ck) / n_ck)
+                del net, inp, res, res0
+                if brian is not None:
+                    b = brian.run(method=method, N=N, p=p, T=T, seed=1 + r)
+                    best["brian"] = min(best["brian"], b["run_s"])
+                    best["brian_steps"] = min(best["brian_steps"], b["run_s"] - b["overhead_s"])
+                    row.update(brian2_bytes_per_synapse=b["bytes_per_synapse"], brian2_rate_E_Hz=b["rate_E"],
+                               brian2_build_s=b["build_s"])
+            per = lambda s: s / N / (T / 1000.0) * 1e6  # us per neuron per simulated second
+            row.update(coursekit_s=best["ck"], hand_s=best["hand"], coursekit_us=per(best["ck"]),
+                       hand_us=per(best["hand"]), coursekit_over_hand=best["ck"] / best["hand"])
+            if brian is not None:
+                row.update(brian2_s=best["brian"], brian2_us=per(best["brian"]),
+                           brian2_steps_us=per(best["brian_steps"]),
+                           brian2_over_coursekit=best["brian"] / best["ck"],
+                           brian2_steps_over_coursekit=best["brian_steps"] / best["ck"])
+            rows.append(row)
+            print(f"[{method}] N = {N}: " + ", ".join(
+                f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items() if k != "N"),
+                flush=True)
+        flat = {k: max(r[k] for r in rows) / min(r[k] for r in rows)
+                for k in ("coursekit_us", "hand_us", "brian2_us", "brian2_steps_us") if k in rows[0]}
+        out[method] = dict(rows=rows, flatness=flat)
+        print(f"[{method}] flatness (max/min of us per neuron per simulated second): "
+              + ", ".join(f"{k} {v:.3g}" for k, v in flat.items()))
+        hdr = f"{'N':>7} {'coursekit':>10} {'hand':>8} {'Brian2':>8} {'B2 steps':>8} {'B2/ck':>6} {'ck/hand':>7} " \
+              f"{'B/syn ck':>8} {'B/syn B2':>8}"
+        print(hdr)
+        for r in rows:
+            print(f"{r['N']:>7} {r['coursekit_us']:>10.3g} {r['hand_us']:>8.3g} {r.get('brian2_us', np.nan):>8.3g} "
+                  f"{r.get('brian2_steps_us', np.nan):>8.3g} {r.get('brian2_over_coursekit', np.nan):>6.3g} "
+                  f"{r['coursekit_over_hand']:>7.3g} {r['coursekit_bytes_per_synapse']:>8.3g} "
+                  f"{r.get('brian2_bytes_per_synapse', np.nan):>8.3g}")
+    if brian is not None:
+        brian.close()
+    if args.json:
+        Path(args.json).parent.mkdir(exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    main()
