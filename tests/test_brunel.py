@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from coursekit.networks.brunel import (FIG8, SparseEINetwork, balanced_lif, brunel2000, classify_state, isi_cv,
+from coursekit.analysis.spikes import isi_cv_per_neuron
+from coursekit.networks.brunel import (FIG8, SparseEINetwork, balanced_lif, brunel2000, classify_state,
                                        population_statistics)
 from coursekit.neurons.lif import LIF
 
@@ -37,11 +38,13 @@ def test_spike_arrives_exactly_one_delay_later():
 
 
 def test_isi_cv_of_known_trains():
-    t = np.concatenate([np.arange(10) * 10.0, np.cumsum(np.random.default_rng(0).exponential(10.0, 5000))])
-    i = np.concatenate([np.zeros(10, int), np.ones(5000, int)])
-    cv = isi_cv(t, i, 2)
+    poisson = np.cumsum(np.random.default_rng(0).exponential(10.0, 5000))
+    t = np.concatenate([np.arange(10) * 10.0, poisson, [3.0, 1.0]])
+    i = np.concatenate([np.zeros(10, int), np.ones(5000, int), [2, 2]])
+    cv = isi_cv_per_neuron(t, i, 4)
     assert cv[0] == pytest.approx(0.0, abs=1e-12)
     assert cv[1] == pytest.approx(1.0, abs=0.05)  # exponential ISIs, n = 5000: SE ~ 0.014
+    assert np.isnan(cv[2]) and np.isnan(cv[3])    # two spikes, none: no CV
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +95,7 @@ def test_ai_cv_below_the_diffusion_theory_comes_from_regular_input_trains(states
     cv = {}
     for sur in ("recorded", "shifted", "poisson"):
         t, i = net.replay(run, tg, sur, seed=2)
-        cv[sur] = float(np.nanmean(isi_cv(t, i, tg.size)))
+        cv[sur] = float(np.nanmean(isi_cv_per_neuron(t, i, tg.size)))
     assert abs(cv["recorded"] - st.cv) < 0.05, cv     # the replay reproduces the network's CV
     assert abs(cv["shifted"] - cv["recorded"]) < 0.05, cv  # cross-correlations play no part
     assert cv["poisson"] > cv["recorded"] + 0.15, cv  # Poisson input trains do

@@ -340,12 +340,12 @@ from coursekit.networks.ei_balance import balanced_rates
 '''
 
 DELEGATED_CV = '''
-from coursekit.networks.brunel import isi_cv as _isi_cv
+from coursekit.analysis.spikes import isi_cv_per_neuron
 
 
 def mean_isi_cv(times, indices, n_neurons, min_spikes=3):
-    cv = _isi_cv(np.asarray(times), np.asarray(indices), n_neurons, min_spikes)
-    return float(cv.mean()) if cv.size else float("nan")
+    cv = isi_cv_per_neuron(np.asarray(times), np.asarray(indices), n_neurons, min_spikes)
+    return float(np.nanmean(cv)) if np.any(np.isfinite(cv)) else float("nan")
 '''
 
 FUNCTIONS = ["balanced_rates", "balance_conditions", "simulate_mean_field", "input_components", "scaling_exponent",

@@ -54,6 +54,40 @@ def isi_cv(spike_times, t_start: float | None = None, t_stop: float | None = Non
     return float(np.std(d) / np.mean(d))
 
 
+def isi_cv_per_neuron(times, indices, n_neurons: int, min_spikes: int = 3) -> np.ndarray:
+    """The ISI CV (std/mean, dimensionless) of each neuron of a population's spikes.
+
+    Unlike the other functions here it takes a network's spikes: ``times``
+    (ms, any order) and ``indices`` (neuron 0 .. ``n_neurons`` - 1), as
+    ``SpikingRun.spikes`` or ``NetworkResult.spikes`` return them.  Element
+    ``i`` is :func:`isi_cv` of neuron i's train; NaN where the neuron has fewer
+    than ``min_spikes`` spikes (default 3: two intervals) or a zero mean interval.
+    Brunel (2000, sec. 4) averages it over the neurons (``np.nanmean``).
+    """
+    n_neurons = int(n_neurons)
+    if n_neurons < 0:
+        raise ValueError(f"n_neurons must be >= 0 (neurons), got {n_neurons}")
+    if min_spikes < 2:
+        raise ValueError(f"min_spikes must be >= 2 (spikes per neuron, one interval), got {min_spikes}")
+    times = np.asarray(times, dtype=np.float64).ravel()
+    indices = np.asarray(indices).ravel()
+    if times.shape != indices.shape:
+        raise ValueError(f"times and indices must have the same length, got {times.size} and {indices.size}")
+    if indices.size and (indices.min() < 0 or indices.max() >= n_neurons):
+        raise ValueError(f"indices must be neuron indices in [0, {n_neurons}) (n_neurons = {n_neurons})")
+    order = np.lexsort((times, indices))
+    t = times[order]
+    bounds = np.searchsorted(indices[order], np.arange(n_neurons + 1))
+    cv = np.full(n_neurons, np.nan)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b - a >= min_spikes:
+            d = np.diff(t[a:b])
+            m = d.mean()
+            if m > 0:
+                cv[i] = d.std() / m
+    return cv
+
+
 def adaptation_index(spike_times, t_start: float | None = None, t_stop: float | None = None,
                      skip: int = 0) -> float:
     """Adaptation index of Naud et al. (2008), Eq. 3 (dimensionless).

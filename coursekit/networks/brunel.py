@@ -39,7 +39,8 @@ of mean C_ext nu_ext dt (exact for independent Poisson inputs).
 * :func:`balanced_lif` -- J = j/sqrt(K), external rate ~ sqrt(K) (van
   Vreeswijk & Sompolinsky 1996, 1998, with LIF neurons as in Brunel 2000 sec. 5)
 * :func:`population_statistics` and :func:`classify_state` -- CV of ISIs,
-  synchrony, dominant frequency; SR / AI / SI-fast / SI-slow.
+  rate fluctuations, dominant frequency; with Golomb's synchrony chi
+  (:meth:`SpikingRun.synchrony`) SR / AI / SI-fast / SI-slow.
 """
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._deprecated import warn_renamed
 from .._jit import njit
+from ..analysis.spikes import isi_cv_per_neuron
 from . import _lif
 
 STATES = ("SR", "AI", "SI fast", "SI slow")
@@ -199,11 +202,16 @@ class SpikingRun:
         sl = slice(0, self.N_E) if a == 0 else slice(self.N_E, None)
         return float(math.sqrt(np.var(self.popV[:, a]) / np.mean(self.V_var[sl])))
 
-    def rate(self, population: str = "E", bin: float = 1.0):
-        """(t, population rate in Hz) in bins of ``bin`` ms."""
+    def rate(self, population: str = "E", bin: float | None = None):
+        """Population rate (Hz) in bins of ``bin`` ms (default one step): ``(t, rate)``.
+
+        ``t`` (ms) are the bin centres on the time axis of :meth:`spikes`.  The
+        same signature and meaning as
+        :meth:`coursekit.networks.engine.NetworkResult.rate`.
+        """
         a = {"E": 0, "I": 1}[population]
         n = self.N_E if a == 0 else self.N_I
-        nb = max(1, int(round(bin / self.dt)))
+        nb = 1 if bin is None else max(1, int(round(bin / self.dt)))
         c = self.counts[:, a].astype(np.float64)
         m = c.size // nb
         c = c[:m * nb].reshape(m, nb).sum(axis=1)
@@ -466,50 +474,72 @@ def balanced_lif(K: int = 400, *, N_E: int = 4000, N_I: int = 1000, j_E: float =
 # measures
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PopulationStatistics:
     """Measures of a run (:func:`population_statistics`).
 
     rate : mean rate (Hz); cv : mean ISI CV over neurons with >= 3 spikes;
-    synchrony : std of the population rate (1-ms bins) over the std expected for
-    independent Poisson neurons at the same rate (1 for asynchronous activity);
+    rate_std_ratio : std of the population rate (1-ms bins) over the std
+    expected for independent Poisson neurons at the same rate (1 for
+    asynchronous activity; not Golomb's chi, which is :meth:`SpikingRun.synchrony`);
     peak_frequency : frequency (Hz) of the largest peak of the population-rate
     spectrum above 5 Hz; peak_power : that peak's power over the spectrum's median.
+
+    ``synchrony`` (field and keyword) is a deprecated alias of ``rate_std_ratio``.
     """
 
     rate: float
     cv: float
-    synchrony: float
+    rate_std_ratio: float
     peak_frequency: float
     peak_power: float
 
+    def __init__(self, rate, cv, rate_std_ratio=None, peak_frequency=None, peak_power=None, *, synchrony=None):
+        if synchrony is not None:
+            warn_renamed("PopulationStatistics(synchrony=...)", "rate_std_ratio=")
+            if rate_std_ratio is None:
+                rate_std_ratio = synchrony
+        for name, v in (("rate_std_ratio", rate_std_ratio), ("peak_frequency", peak_frequency),
+                        ("peak_power", peak_power)):
+            if v is None:
+                raise TypeError(f"PopulationStatistics needs {name}")
+        object.__setattr__(self, "rate", rate)
+        object.__setattr__(self, "cv", cv)
+        object.__setattr__(self, "rate_std_ratio", rate_std_ratio)
+        object.__setattr__(self, "peak_frequency", peak_frequency)
+        object.__setattr__(self, "peak_power", peak_power)
+
+    @property
+    def synchrony(self) -> float:
+        """Deprecated alias of :attr:`rate_std_ratio`."""
+        warn_renamed("PopulationStatistics.synchrony", "PopulationStatistics.rate_std_ratio")
+        return self.rate_std_ratio
+
 
 def isi_cv(times, indices, n, min_spikes: int = 3) -> np.ndarray:
-    """ISI coefficient of variation of each neuron with at least ``min_spikes`` spikes."""
-    order = np.lexsort((times, indices))
-    t = np.asarray(times)[order]
-    idx = np.asarray(indices)[order]
-    cvs = []
-    bounds = np.searchsorted(idx, np.arange(n + 1))
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        if b - a >= min_spikes:
-            isi = np.diff(t[a:b])
-            m = isi.mean()
-            if m > 0:
-                cvs.append(isi.std() / m)
-    return np.array(cvs)
+    """Deprecated: the ISI CVs of the neurons with at least ``min_spikes`` spikes, compacted.
+
+    Use :func:`coursekit.analysis.spikes.isi_cv_per_neuron` (one value per
+    neuron, NaN where undefined); ``coursekit.analysis.spikes.isi_cv`` is the
+    CV of one train.  This returns ``cv[~np.isnan(cv)]`` of the former.
+    """
+    warn_renamed("coursekit.networks.brunel.isi_cv", "coursekit.analysis.spikes.isi_cv_per_neuron")
+    cv = isi_cv_per_neuron(times, indices, n, min_spikes)
+    return cv[~np.isnan(cv)]
 
 
 def population_statistics(run: SpikingRun, population: str = "E", bin: float = 1.0) -> PopulationStatistics:
-    """CV, synchrony and spectral peak of a population (the measures of Brunel 2000, sec. 4)."""
+    """CV, rate fluctuations and spectral peak of a population (the measures of Brunel 2000, sec. 4)."""
     t, idx = run.spikes(population)
     n = run.N_E if population == "E" else run.N_I
-    cv = isi_cv(t, idx, n)
+    cv = isi_cv_per_neuron(t, idx, n)
+    cv = cv[~np.isnan(cv)]
+    mean_cv = float(np.mean(cv)) if cv.size else float("nan")
     _, r = run.rate(population, bin)
     mean = r.mean()
     # independent Poisson neurons: counts per bin ~ Poisson(n * rate * bin)
     poisson_sd = math.sqrt(max(mean, 1e-12) / (n * bin * 1e-3))
-    sync = float(r.std() / poisson_sd) if mean > 0 else 0.0
+    ratio = float(r.std() / poisson_sd) if mean > 0 else 0.0
     _, rf = run.rate(population, run.dt)
     x = rf - rf.mean()
     f = np.fft.rfftfreq(x.size, run.dt * 1e-3)
@@ -519,11 +549,11 @@ def population_statistics(run: SpikingRun, population: str = "E", bin: float = 1
     Ps = np.convolve(P, np.ones(w) / w, mode="same")
     band = f > 5.0
     if not np.any(band) or Ps[band].max() <= 0:
-        return PopulationStatistics(float(mean), float(np.mean(cv)) if cv.size else float("nan"), sync, 0.0, 0.0)
+        return PopulationStatistics(float(mean), mean_cv, ratio, 0.0, 0.0)
     j = np.argmax(Ps[band])
     peak_f = float(f[band][j])
     peak_p = float(Ps[band][j] / np.median(Ps[band]))
-    return PopulationStatistics(float(mean), float(np.mean(cv)) if cv.size else float("nan"), sync, peak_f, peak_p)
+    return PopulationStatistics(float(mean), mean_cv, ratio, peak_f, peak_p)
 
 
 def classify_state(stats: PopulationStatistics, chi: float, *, epsilon: float, cv_regular: float = 0.2,

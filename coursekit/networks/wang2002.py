@@ -72,6 +72,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._deprecated import warn_renamed
 from .._jit import njit
 from . import _lif
 from ..synapses.kinetic import mg_block
@@ -268,13 +269,26 @@ class Wang2002Trial:
     duration: float
     sizes: np.ndarray
 
-    def rate(self, group: str = "E1") -> np.ndarray:
-        """Sliding-window rate (Hz) of ``group`` ("E1", "E2", "E0" or "I")."""
+    def window_rate(self, group: str = "E1") -> np.ndarray:
+        """Sliding-window rate (Hz per cell) of ``group`` ("E1", "E2", "E0" or "I") at the times ``t``.
+
+        The rate in the ``window`` ms ending at each ``t`` (the column of
+        ``rates``), the quantity the decision threshold is applied to; not the
+        binned ``(t, rate)`` pair that ``rate(population, bin)`` returns for
+        the other networks' results.
+        """
         return self.rates[:, GROUPS.index(group)]
 
-    def mean_rate(self, group: str, t0: float, t1: float) -> float:
-        """Mean rate (Hz per cell) of ``group`` between t0 and t1 (ms, on bin edges)."""
+    def rate(self, group: str = "E1") -> np.ndarray:
+        """Deprecated alias of :meth:`window_rate` (``rate`` elsewhere returns binned ``(t, rate)``)."""
+        warn_renamed("Wang2002Trial.rate", "Wang2002Trial.window_rate")
+        return self.window_rate(group)
+
+    def mean_rate(self, group: str, t0: float = 0.0, t1: float | None = None) -> float:
+        """Mean rate (Hz per cell) of ``group`` between t0 and t1 (ms, on bin edges; default the whole trial)."""
         a = GROUPS.index(group)
+        if t1 is None:
+            t1 = self.duration
         j0, j1 = int(round(t0 / self.bin)), int(round(t1 / self.bin))
         return float(self.counts[j0:j1, a].sum() / (self.sizes[a] * (j1 - j0) * self.bin * 1e-3))
 

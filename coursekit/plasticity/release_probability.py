@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from .._deprecated import RenamedKeys
 from .._jit import njit
 from .._params import Param, positive, real
 from ..neurons._kernels import no_diffusion, no_event, no_reset
@@ -85,10 +86,19 @@ class ReleaseProbability(ShortTermPlasticity):
         return np.array([0.0, 1.0, 0.0])
 
     def steady_state(self, rate: float) -> dict:
-        """Steady state of a regular train at ``rate`` (Hz): u^+, x^- and the EPSC (pA)."""
+        """Steady state of a regular train at ``rate`` (Hz), just before and after each spike.
+
+        Returns a dict: ``"u_plus"`` (u^+_inf, the release probability just after
+        a spike), ``"x"`` (x^-_inf, the resources just before it; as in
+        :class:`~coursekit.plasticity.TransmitterConsumption`) and ``"epsc"``
+        (A u^+_inf x^-_inf, pA).  The key ``"u"`` is a deprecated alias of
+        ``"u_plus"``: in :class:`~coursekit.plasticity.ReleaseProbabilityRate`
+        ``"u"`` is the state variable u itself (u^- in this model's terms).
+        """
         D = _period(rate)
         a = math.exp(-D / self.tau_f)
         b = math.exp(-D / self.tau_d)
         u = self.U_SE / (1.0 - (1.0 - self.U_SE) * a)
         x = (1.0 - b) / (1.0 - (1.0 - u) * b)
-        return {"u": u, "x": x, "epsc": self.A * u * x}
+        return RenamedKeys({"u_plus": u, "x": x, "epsc": self.A * u * x}, {"u": "u_plus"},
+                           "ReleaseProbability.steady_state()")

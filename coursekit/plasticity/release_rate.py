@@ -68,9 +68,15 @@ class ReleaseProbabilityRate(Model):
         return self.tau_s * self.A * self.u_plus(u) * np.asarray(x) * np.asarray(R) * 1e-3
 
     def steady_state(self, R: float) -> dict:
-        """Fixed point for a constant rate ``R`` (Hz): u, x and g (pA)."""
+        """Fixed point for a constant rate ``R`` (Hz).
+
+        Returns a dict: ``"u"`` and ``"x"`` (the state variables, dimensionless),
+        ``"u_plus"`` (u^+ = u + U_SE (1 - u), the release probability at a
+        spike: the same quantity as :meth:`ReleaseProbability.steady_state`'s
+        ``"u_plus"``) and ``"g"`` (tau_s A u^+ x R, pA).
+        """
         r = float(R) * 1e-3
         u = self.U_SE * r * self.tau_f / (1.0 + self.U_SE * r * self.tau_f)
         up = u + self.U_SE * (1.0 - u)
         x = 1.0 / (1.0 + up * self.tau_d * r)
-        return {"u": u, "x": x, "g": self.tau_s * self.A * up * x * r}
+        return {"u": u, "u_plus": up, "x": x, "g": self.tau_s * self.A * up * x * r}
