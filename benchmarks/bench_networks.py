@@ -147,16 +147,20 @@ def main(argv=None):
     ap.add_argument("--brian-python", default=None)
     ap.add_argument("--json", default=str(HERE / "results" / "bench_networks.json"))
     args = ap.parse_args(argv)
-    brian = None if args.no_brian else BrianBrunel(args.brian_python)
-    out = dict(brunel2000=brunel(args.repeats, args.brunel_ms, brian))
-    if brian is not None:
-        brian.close()
-    out["wang2002"] = wang(args.repeats)
-    out["plastic_coba"] = plastic(args.repeats, args.plastic_ms)
-    for name, d in out.items():
+    out = {}
+
+    def show(name, d):
+        out[name] = d
         print(f"\n[{name}]")
         for k, v in d.items():
-            print(f"{k:>36}: {v:.4g}" if isinstance(v, float) else f"{k:>36}: {v}")
+            print(f"{k:>36}: {v:.4g}" if isinstance(v, float) else f"{k:>36}: {v}", flush=True)
+
+    brian = None if args.no_brian else BrianBrunel(args.brian_python)
+    show("brunel2000", brunel(args.repeats, args.brunel_ms, brian))
+    if brian is not None:
+        brian.close()
+    show("wang2002", wang(args.repeats))
+    show("plastic_coba", plastic(args.repeats, args.plastic_ms))
     if args.json:
         Path(args.json).parent.mkdir(exist_ok=True)
         Path(args.json).write_text(json.dumps(out, indent=1))
