@@ -32,8 +32,8 @@ from . import euler, euler_maruyama, exponential_euler, heun, midpoint, rk4, rk4
 from ._method import Method
 
 #: every method, by name: each record comes from the module that defines its step
-METHODS = {m.METHOD.name: m.METHOD for m in (euler, heun, midpoint, rk4, exponential_euler, rk45,
-                                              euler_maruyama)}
+METHODS = {m.METHOD.name: m.METHOD for m in (euler, heun, rk4, exponential_euler, rk45, euler_maruyama,
+                                              midpoint)}
 
 #: other names a method is found under (the one list: ``simulate`` and ``Network`` both use it)
 ALIASES = {alias: m.name for m in METHODS.values() for alias in m.aliases}
