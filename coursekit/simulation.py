@@ -55,15 +55,45 @@ class Result:
     """
 
     def __init__(self, t, Y, state_names, spike_times, model, method, dt, input, stats):
-        self.t = t
+        self._t = t
         self._Y = Y
         self.state_names = tuple(state_names)
         self.spike_times = spike_times
         self.model = model
         self.method = method
         self.dt = dt
-        self.input = input
+        self._input = input
         self.stats = stats
+
+    @classmethod
+    def _on_grid(cls, t_start, dt, record_every, Y, state_names, spike_times, model, method, input, stats):
+        """A Result whose ``t`` (``t_start + dt record_every k``) and, for a constant
+        input (a float), ``input`` are made on first access: most callers read
+        neither, and each is an array as long as the run."""
+        res = cls(None, Y, state_names, spike_times, model, method, dt, input, stats)
+        res._grid = (t_start, dt * record_every)
+        return res
+
+    @property
+    def t(self) -> np.ndarray:
+        if self._t is None:
+            t_start, step = self._grid
+            self._t = t_start + step * np.arange(self._Y.shape[0])
+        return self._t
+
+    @t.setter
+    def t(self, value):
+        self._t = value
+
+    @property
+    def input(self) -> np.ndarray:
+        if isinstance(self._input, float):
+            self._input = np.full(self._Y.shape[0], self._input)
+        return self._input
+
+    @input.setter
+    def input(self, value):
+        self._input = value
 
     def __getattr__(self, name):
         names = self.__dict__.get("state_names", ())
@@ -314,6 +344,7 @@ def _dynamic_kernel(name):
 
 
 def _input_samples(I, t_grid: np.ndarray, nsteps: int, rng) -> np.ndarray:
+    """The input held over each step, ``I[k]`` for [t_k, t_k + dt) (``t_grid``: t_k)."""
     if isinstance(I, np.ndarray) or (isinstance(I, (list, tuple)) and np.ndim(I) == 1):
         arr = np.asarray(I, dtype=np.float64)
         if arr.ndim != 1 or arr.size not in (nsteps, nsteps + 1):
@@ -451,8 +482,15 @@ def simulate(model, duration: float, dt: float | None = None, I=0.0, method: str
         bad = model.state_names[int(np.nonzero(~np.isfinite(y0))[0][0])]
         raise ValueError(f"y0 is not finite for {bad}: {y0}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    t_grid = t_start + dt * np.arange(nsteps + 1)
-    I_arr = _input_samples(I, t_grid, nsteps, rng)
+    if isinstance(I, (int, float, np.integer, np.floating)):
+        # a constant input (the common case): no time grid to sample it on
+        I_const = float(I)
+        if not math.isfinite(I_const):
+            raise ValueError(f"input I is not finite at step 0 (t = {t_start:g} ms): {I_const}")
+        I_arr = np.full(nsteps, I_const)
+    else:
+        I_const = None
+        I_arr = _input_samples(I, t_start + dt * np.arange(nsteps + 1), nsteps, rng)
     if check_stability:
         _check_stability(model, meth, dt, float(I_arr[0]))
     p = model.param_array()
@@ -507,9 +545,9 @@ def simulate(model, duration: float, dt: float | None = None, I=0.0, method: str
             f"with method {meth.name!r} and dt = {dt:g} ms; the step is probably too large for this "
             f"model or the input drives it out of range"
         )
-    t = t_start + dt * record_every * np.arange(Y.shape[0])
-    inp = np.append(I_arr, I_arr[-1])[::record_every][: Y.shape[0]]
-    return Result(t, Y, model.state_names, np.asarray(spikes), model, meth.name, dt, inp, stats)
+    inp = I_const if I_const is not None else np.append(I_arr, I_arr[-1])[::record_every][: Y.shape[0]]
+    return Result._on_grid(t_start, dt, record_every, Y, model.state_names, np.asarray(spikes), model, meth.name,
+                           inp, stats)
 
 
 def _is_numba_error(exc) -> bool:

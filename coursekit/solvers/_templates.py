@@ -73,6 +73,12 @@ EULER_MARUYAMA = euler_maruyama.METHOD.code
 OK = 0
 NONFINITE = 1
 
+#: how the kernels allocate their scratch arrays of the model's size (state,
+#: stages): ``np.empty`` here; the generated per-model kernels, where the size
+#: is a literal, bind :func:`._scratch.stack_empty` instead (stack arrays that
+#: LLVM keeps in registers)
+scratch = np.empty
+
 
 @njit
 def append_spike(spikes, nspk, ts):
@@ -100,14 +106,16 @@ def run_fixed(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, method, t_
     the step and variable index where it first happened.
     """
     d = y0.shape[0]
-    y = y0.copy()
-    y_prev = np.empty(d)
-    k1 = np.empty(d)
-    k2 = np.empty(d)
-    k3 = np.empty(d)
-    k4 = np.empty(d)
-    yt = np.empty(d)
-    g = np.empty(d)
+    y = scratch(d)
+    for i in range(d):
+        y[i] = y0[i]
+    y_prev = scratch(d)
+    k1 = scratch(d)
+    k2 = scratch(d)
+    k3 = scratch(d)
+    k4 = scratch(d)
+    yt = scratch(d)
+    g = scratch(d)
     nrec = nsteps // record_every + 1
     Y = np.empty((nrec, d))
     for i in range(d):
@@ -164,17 +172,19 @@ def run_rk45(rhs, event, reset, diffusion, y0, I, p, t0, dt, nsteps, rtol, atol,
     ``stats = [accepted, rejected, rhs evaluations]``.
     """
     d = y0.shape[0]
-    y = y0.copy()
-    y_prev = np.empty(d)
-    yt = np.empty(d)
-    ynew = np.empty(d)
-    k1 = np.empty(d)
-    k2 = np.empty(d)
-    k3 = np.empty(d)
-    k4 = np.empty(d)
-    k5 = np.empty(d)
-    k6 = np.empty(d)
-    k7 = np.empty(d)
+    y = scratch(d)
+    for i in range(d):
+        y[i] = y0[i]
+    y_prev = scratch(d)
+    yt = scratch(d)
+    ynew = scratch(d)
+    k1 = scratch(d)
+    k2 = scratch(d)
+    k3 = scratch(d)
+    k4 = scratch(d)
+    k5 = scratch(d)
+    k6 = scratch(d)
+    k7 = scratch(d)
     nrec = nsteps // record_every + 1
     Y = np.empty((nrec, d))
     for i in range(d):
