@@ -12,7 +12,7 @@ code or from the definition the notebook states:
   write, so the two agree to rounding;
 * task 4: the model's exact finite-K fixed point (``stationary_rates``) and its
   ``inputs``; exponents by least squares in log-log (``numpy.polyfit``);
-* task 5: :func:`coursekit.networks.brunel.isi_cv` (per neuron), averaged;
+* task 5: :func:`coursekit.analysis.spikes.isi_cv_per_neuron`, averaged over the neurons where it is defined;
 * task 6: Golomb's chi from its definition (Golomb & Hansel 2000), the same
   formula as ``SpikingRun.synchrony`` on a full population; the periodogram
   peak from ``numpy.fft.rfft``;
@@ -65,7 +65,8 @@ import numpy as np
 from coursekit import simulate
 from coursekit.analysis.lif_diffusion import brunel_input, brunel_rate as _brunel_rate, siegert_rate as _siegert
 from coursekit.course.grading.spec import AnswerCheck, Case, CellSpec, Mistake, seed_for
-from coursekit.networks.brunel import PopulationStatistics, classify_state as _classify, isi_cv
+from coursekit.analysis.spikes import isi_cv_per_neuron
+from coursekit.networks.brunel import PopulationStatistics, classify_state as _classify
 from coursekit.networks.ei_balance import BalancedRateModel, balance_conditions as _conditions, \
     balanced_rates as _balanced_rates
 
@@ -152,8 +153,9 @@ def reference_balance_exponents(K_values, m0=0.1, j_EE=1.0, j_EI=-2.0, j_IE=1.0,
 
 
 def reference_mean_cv(times, indices, n_neurons, min_spikes=3):
-    cv = isi_cv(np.asarray(times, dtype=float), np.asarray(indices, dtype=np.int64), int(n_neurons),
-                int(min_spikes))
+    cv = isi_cv_per_neuron(np.asarray(times, dtype=float), np.asarray(indices, dtype=np.int64), int(n_neurons),
+                           int(min_spikes))
+    cv = cv[np.isfinite(cv)]
     return float(np.mean(cv)) if cv.size else float("nan")
 
 
@@ -174,7 +176,7 @@ def reference_frequency(x, dt, f_min=5.0):
 
 
 def reference_classify(cv, chi, f_peak, epsilon):
-    stats = PopulationStatistics(rate=float("nan"), cv=float(cv), synchrony=float("nan"),
+    stats = PopulationStatistics(rate=float("nan"), cv=float(cv), rate_std_ratio=float("nan"),
                                  peak_frequency=float(f_peak), peak_power=float("nan"))
     return _classify(stats, float(chi), epsilon=float(epsilon), tau=BRUNEL_TAU, delay=BRUNEL_DELAY)
 

@@ -97,7 +97,7 @@ def reference_tm_epsc(spike_times, U_SE, tau_f, tau_d, A=1.0):
 
 def reference_tm_steady_state(rate, U_SE, tau_f, tau_d):
     ss = ReleaseProbability(U_SE=U_SE, tau_f=tau_f, tau_d=tau_d).steady_state(rate)
-    return np.array([ss["u"], ss["x"]])
+    return np.array([ss["u_plus"], ss["x"]])
 
 
 def _rule(A_plus=0.01, A_minus=0.0105, tau_plus=20.0, tau_minus=20.0, w_max=1.0, bounds="additive"):
