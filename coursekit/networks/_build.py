@@ -160,6 +160,7 @@ def channel_arrays(net, Ntot) -> dict:
     net._kchannels = kchannels
     return dict(
         ch_kind=np.array([c[0] for c in channels], np.int64),
+        ch_cond=np.array([c[3] is not None for c in channels], np.bool_),
         ch_E=np.array([0.0 if c[3] is None else c[3] for c in channels]),
         ch_decay=ch_decay, ch_rise=ch_rise, ch_kappa=ch_kappa,
         G=np.zeros(max(C * Ntot, 1)), H=np.zeros(max(C * Ntot, 1)), RING=np.zeros(max(C * L * Ntot, 1)), L=L,

@@ -1,18 +1,28 @@
 """Write and import the network kernel module for a set of neuron models.
 
 For the (model module, method) pairs of a network's populations we write
-``<cache>/kernels/network__<hash>.py``: ``step_population_<i>`` for each pair
-(the template of :mod:`._templates` with that model's ``rhs``/``event``/``reset``
-bound as globals, its sizes as literals and the method fixed, so dead branches
-fold away and the neuron loop vectorises) and ``run_network`` with
-``_dispatch_step`` turned into an ``if`` chain.  The short-term-plasticity
-models of the network's projections are bound the same way: their modules'
-``on_spike`` become globals ``stp_on_spike_<i>`` and ``_dispatch_on_spike``
-an ``if`` chain, so each equation stays written once, in its model's module.  The file is rewritten only when
-its text changes; its header hashes the templates and every model source
-(``coursekit.solvers._codegen._dependency_text``), so numba's on-disk cache --
-keyed on the file's time stamp -- stays valid across processes and is renewed
-whenever a model's equations change.
+``<cache>/kernels/network__<hash>.py`` from the plain-Python template
+:mod:`._templates`:
+
+* ``step_population_<i>`` for each pair: ``step_population`` with that model's
+  ``rhs``/``event``/``reset`` bound as globals, its leading constants
+  (method, sizes, index of V, held state, whether kinetic input exists)
+  assigned as literals, so dead branches fold away and the neuron loop
+  vectorises, and its loop over the synaptic channels written out per
+  channel (:func:`_channel_code`);
+* ``dispatch_step`` and ``dispatch_on_spike``: ``if`` chains over those and over
+  the short-term-plasticity models' ``on_spike`` (bound from their modules, so
+  each equation stays written once, in its model's module);
+* ``run_network``, copied unchanged.
+
+The file is rewritten only when its text changes; its header hashes the
+templates and every model source (``coursekit.solvers._codegen._dependency_text``),
+so numba's on-disk cache -- keyed on the file's time stamp -- stays valid
+across processes and is renewed whenever a model's equations change.
+
+With the JIT off, :func:`python_kernels` runs the template itself: its
+``run_network`` with ``dispatch_step``/``dispatch_on_spike`` bound to the
+network's models (no generated text).
 """
 from __future__ import annotations
 
@@ -26,7 +36,10 @@ from ..solvers._codegen import _dependency_text, bind_helpers, load_generated, s
 from . import _templates
 
 _loaded: dict[tuple, object] = {}
-_FUNCS = "rhs, event, reset, "
+#: step_population's leading arguments: the model's functions (bound as globals) ...
+_FUNCS = ("rhs", "event", "reset")
+#: ... and the variant's constants (assigned at the top of the generated copy)
+_SPEC = ("method", "d", "n_params", "vidx", "hold", "has_kinetic")
 
 
 def _constants() -> list[str]:
@@ -34,20 +47,29 @@ def _constants() -> list[str]:
                   if not n.startswith("_") and isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
+def _step_arguments() -> list[str]:
+    """step_population's arguments after the functions and the variant's constants."""
+    names = list(inspect.signature(_templates.step_population).parameters)
+    if tuple(names[:len(_FUNCS) + len(_SPEC)]) != _FUNCS + _SPEC:
+        raise RuntimeError(f"step_population must take {_FUNCS + _SPEC} first")
+    return names[len(_FUNCS) + len(_SPEC):]
+
+
 def _channel_code(channels, indent_views: str, indent_sums: str) -> tuple[str, str]:
-    """Per-channel lines for ``step_population``: views of channel c's slices
-    and decay factors (before the loop), and its update and input sums (in the
-    loop).  ``channels`` = ((kind, conductance-based), ...) in channel order."""
+    """step_population's loop over the channels written out: views of channel c's
+    slices and factors (before the neuron loop) and its update and input sums (in
+    it), the same operations in the same order as the loop.  ``channels`` =
+    ((kind, conductance-based), ...) in channel order."""
     views, sums = [], []
     for c, (kind, cond) in enumerate(channels):
         base = f"{c} * Ntot + gstart"
         ring = f"({c} * L + slot) * Ntot + gstart"
         views += [f"G_{c} = G[{base}:{base} + n]", f"R_{c} = RING[{ring}:{ring} + n]",
-                  f"ed_{c} = cd[{c}]", f"E_{c} = cE[{c}]"]
+                  f"ed_{c} = decay_now[{c}]", f"E_{c} = ch_E[{c}]"]
         if kind == _templates.EXPONENTIAL:
             sums += [f"g = G_{c}[i] * ed_{c} + R_{c}[i]"]
         else:
-            views += [f"H_{c} = H[{base}:{base} + n]", f"er_{c} = cr[{c}]", f"kap_{c} = ck[{c}]"]
+            views += [f"H_{c} = H[{base}:{base} + n]", f"er_{c} = rise_now[{c}]", f"kap_{c} = kappa_now[{c}]"]
             sums += [f"g = G_{c}[i] * ed_{c} + H_{c}[i] * kap_{c}", f"H_{c}[i] = H_{c}[i] * er_{c} + R_{c}[i]"]
         sums += [f"R_{c}[i] = 0.0", f"G_{c}[i] = g"]
         sums += ["gsum += g", f"isum += g * E_{c}"] if cond else ["isum += g"]
@@ -56,55 +78,52 @@ def _channel_code(channels, indent_views: str, indent_sums: str) -> tuple[str, s
 
 def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: int, channels=(),
                  extra: bool = False) -> str:
+    """``step_population_<i>``: the template with variant i's functions bound, its
+    constants assigned and the channel loop written out for ``channels``."""
     src = inspect.getsource(_templates.step_population)
-    head, body = src.split("\n", 1)
-    if _FUNCS not in head:
-        raise RuntimeError("step_population must take (rhs, event, reset, ...) first")
-    head = head.replace(_FUNCS, "", 1).replace("def step_population(", f"def step_population_{i}(")
-    for name in ("rhs", "event", "reset"):
+    close = src.index("):\n", src.index("def step_population(")) + 3
+    body = src[close:]
+    doc_end = body.index('"""', body.index('"""') + 3) + 4
+    values = dict(method=int(method), d=int(d), n_params=int(n_params), vidx=int(vidx), hold=int(hold),
+                  has_kinetic=bool(extra))
+    consts = "".join(f"    {name} = {values[name]!r}\n" for name in _SPEC)
+    body = body[:doc_end] + consts + body[doc_end:]
+    head = f"def step_population_{i}({', '.join(_step_arguments())}):"
+    for name in _FUNCS:
         body = re.sub(rf"\b{name}\(", f"{name}_{i}(", body)
-    body = re.sub(r"\bmethod\b", str(int(method)), body)
-    body = body.replace("_NP_", str(int(n_params))).replace("_D_", str(int(d)))
-    body = body.replace("_VIDX_", str(int(vidx))).replace("_HOLD_", str(int(hold)))
-    body = body.replace("_EXTRA_", "True" if extra else "False")
     # the method's step, from coursekit.solvers.<method>, bound to this model's rhs
     helpers, body = bind_helpers(body, suffix=f"_{i}")
-    mv = re.search(r"^( *)# _CHANNEL_VIEWS_\n", body, flags=re.M)
-    ms = re.search(r"^( *)# _CHANNEL_SUMS_\n", body, flags=re.M)
-    if mv is None or ms is None:
-        raise RuntimeError("step_population must mark # _CHANNEL_VIEWS_ and # _CHANNEL_SUMS_")
-    views, sums = _channel_code(channels, mv.group(1), ms.group(1))
-    body = body[:mv.start()] + views + body[mv.end():ms.start()] + sums + body[ms.end():]
+    loop = re.search(r"^( +)for c in range\(C\):\n((?:\1 +.*\n)+)", body, flags=re.M)
+    neurons = re.search(r"^( +)for i in range\(n\):\n", body, flags=re.M)
+    if loop is None or neurons is None or neurons.start() > loop.start():
+        raise RuntimeError("step_population must loop `for c in range(C):` inside `for i in range(n):`")
+    views, sums = _channel_code(channels, neurons.group(1), loop.group(1))
+    body = body[:neurons.start()] + views + body[neurons.start():loop.start()] + sums + body[loop.end():]
     # arcp: divisions by loop-invariant parameters (tau) become multiplications
     # by a hoisted reciprocal; contract: fused multiply-adds.  Both deterministic.
     return (helpers + "\n\n\n" + '@njit(cache=True, error_model="numpy", fastmath={"arcp", "contract"})\n'
             + head + "\n" + body)
 
 
-def _run_source(n_variants: int, n_stp: int = 0) -> str:
-    src = inspect.getsource(_templates.run_network)
-    m = re.search(r"^(\s*)_dispatch_step\((.*?)\)\n", src, flags=re.S | re.M)
-    indent, args = m.group(1), m.group(2)
-    args = " ".join(a.strip() for a in args.split("\n"))
-    sel, rest = args.split(",", 1)
-    lines = []
+def _dispatch_source(n_variants: int, n_stp: int) -> str:
+    """``dispatch_step`` and ``dispatch_on_spike`` as ``if`` chains over the variants and STP models."""
+    args = ", ".join(_step_arguments())
+    # inlined into run_network: the call is as direct as before the dispatch had a name
+    lines = ['@njit(cache=True, inline="always")', f"def dispatch_step(variant, {args}):",
+             '    """Advance one population with kernel variant ``variant`` (step_population_<variant>)."""']
     for i in range(n_variants):
-        kw = "if" if i == 0 else "elif"
-        lines.append(f"{indent}{kw} {sel.strip()} == {i}:\n{indent}    step_population_{i}({rest.strip()})\n")
-    src = src[:m.start()] + "".join(lines) + src[m.end():]
-    m = re.search(r"^(\s*)(\w+) = _dispatch_on_spike\((.*?)\)\n", src, flags=re.S | re.M)
-    if m is None:
-        raise RuntimeError("run_network must call `x = _dispatch_on_spike(model, y, p)` once")
-    indent, target, args = m.group(1), m.group(2), " ".join(a.strip() for a in m.group(3).split("\n"))
-    sel, rest = args.split(",", 1)
-    lines = []
+        lines += [f"    {'if' if i == 0 else 'elif'} variant == {i}:", f"        step_population_{i}({args})"]
+    lines += ["", "", "@njit(cache=True)", "def dispatch_on_spike(which, y, p):",
+              '    """``on_spike(y, p)`` of short-term-plasticity model ``which`` (stp_on_spike_<which>):'
+              ' the efficacy of a spike."""']
     for i in range(n_stp):
-        kw = "if" if i == 0 else "elif"
-        lines.append(f"{indent}{kw} {sel.strip()} == {i}:\n{indent}    {target} = stp_on_spike_{i}({rest.strip()})\n")
-    if not lines:  # no projection has short-term plasticity: the branch is never taken
-        lines.append(f"{indent}{target} = 1.0\n")
-    src = src[:m.start()] + "".join(lines) + src[m.end():]
-    return '@njit(cache=True, error_model="numpy")\n' + src
+        lines += [f"    {'if' if i == 0 else 'elif'} which == {i}:", f"        return stp_on_spike_{i}(y, p)"]
+    lines.append("    return 1.0")
+    return "\n".join(lines) + "\n"
+
+
+def _run_source() -> str:
+    return '@njit(cache=True, error_model="numpy")\n' + inspect.getsource(_templates.run_network)
 
 
 def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
@@ -119,10 +138,11 @@ def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
         imports.append(f"import {module_name} as _stp_{i}\nstp_on_spike_{i} = _stp_{i}.on_spike\n")
         deps.append(_dependency_text(importlib.import_module(module_name)))
     deps.append(_dependency_text(importlib.import_module("coursekit.synapses.kinetic")))
-    parts.append(_run_source(len(variants), len(stp_modules)))
+    parts.append(_dispatch_source(len(variants), len(stp_modules)))
+    parts.append(_run_source())
     body = "\n\n".join(parts)
     here = Path(__file__).resolve().parent
-    own = "".join((here / f).read_text() for f in ("_templates.py", "_fastmath.py", "_presynaptic.py"))
+    own = "".join((here / f).read_text() for f in ("_templates.py", "_fastmath.py", "_presynaptic.py", "_records.py"))
     plast = Path(importlib.import_module("coursekit.plasticity.stdp").__file__).read_text()
     digest = hashlib.sha256((body + own + plast + solver_sources() + "".join(deps)).encode()).hexdigest()[:16]
     consts = ", ".join(_constants())
@@ -162,3 +182,33 @@ def network_module(variants: tuple, stp_modules: tuple = (), channels: tuple = (
     mod = load_generated(f"network__{key}", source)
     _loaded[ident] = mod
     return mod
+
+
+def python_kernels(variants: tuple, stp_modules: tuple = (), channels: tuple = ((), False)):
+    """The template's ``run_network`` as plain Python (JIT off), with
+    ``dispatch_step`` calling ``step_population`` with each variant's functions
+    and constants and ``dispatch_on_spike`` each STP model's ``on_spike``.
+    Arguments as :func:`network_module`."""
+    import functools
+    import types
+
+    from ..neurons._kernels import SIGN_ONLY
+    from ._fastmath import numpy_twin
+
+    steps = []
+    for module_name, method, d, n_params, vidx, hold in variants:
+        m = importlib.import_module(module_name)
+        steps.append(functools.partial(
+            _templates.step_population, numpy_twin(m.rhs), numpy_twin(m.event, replace=SIGN_ONLY),
+            numpy_twin(m.reset), method, d, n_params, vidx, hold, bool(channels[1])))
+    on_spike = [importlib.import_module(name).on_spike for name in stp_modules]
+
+    def dispatch_step(variant, *args):
+        steps[variant](*args)
+
+    def dispatch_on_spike(which, y, p):
+        return on_spike[which](y, p)
+
+    g = dict(vars(_templates), dispatch_step=dispatch_step, dispatch_on_spike=dispatch_on_spike)
+    run = _templates.run_network
+    return types.SimpleNamespace(run_network=types.FunctionType(run.__code__, g, run.__name__, run.__defaults__))

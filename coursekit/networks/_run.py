@@ -2,7 +2,9 @@
 
 :func:`run` advances the network in chunks of at most 100 ms of simulated
 time (so a progress line can appear), calling the generated module's
-``run_network`` (:mod:`._codegen`) with the built arrays, and gathers spikes,
+``run_network`` (:mod:`._codegen`) with the built network's records
+(:func:`._records.kernel_records`) and one :class:`._records.Chunk` per call,
+and gathers spikes,
 spike counts and monitor samples into a :class:`NetworkResult`.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from .. import _jit
 from ._build import build
 from ._monitors import NetworkResult
+from ._records import chunk_record, kernel_records, samples
 
 
 def run(net, duration: float, progress: bool | None = None) -> NetworkResult:
@@ -37,11 +40,8 @@ def run(net, duration: float, progress: bool | None = None) -> NetworkResult:
         seed_numba(net._next_seed())
         net._rng_seeded = True
     npop = len(net.populations)
-    counts = np.zeros((nsteps, npop), np.int32)
-    # monitors: one flat record per distinct `every`
-    rec_sets = {}
-    for m, (pop, var, every, flat, _) in enumerate(net._rec):
-        rec_sets.setdefault(every, []).append(m)
+    records = kernel_records(b)
+    counts = []
     spk_step = np.empty(1024, np.int64)
     spk_idx = np.empty(1024, np.int64)
     spk_frac = np.empty(1024)
@@ -55,30 +55,13 @@ def run(net, duration: float, progress: bool | None = None) -> NetworkResult:
     shown = False
     while done < nsteps:
         n = min(chunk, nsteps - done)
-        inputs = drive(net, k0 + done, n)
-        # a single monitor pass per chunk: all recorded columns with every = 1,
-        # others sub-sampled afterwards from the every-step record when needed
-        flat = np.concatenate([r[3] for r in net._rec]).astype(np.int64) if net._rec else np.zeros(0, np.int64)
-        src = (np.concatenate([np.full(r[3].size, r[4], np.int64) for r in net._rec]) if net._rec
-               else np.zeros(0, np.int64))
-        R = np.empty((n, flat.size))
-        spk_step, spk_idx, spk_frac, nspk = mod.run_network(
-            n, k0 + done, net.dt, b["Ntot"], b["model_of"], b["kind_of"], b["yoff"], b["pop_n"], b["gstart"],
-            b["P"], b["method_of"], b["hold_of"], b["vidx_of"], b["nref_of"], b["Y"], b["Iext"], inputs,
-            b["prob"], b["gen_step"], b["gen_idx"], b["gen_ptr"], b["ch_kind"], b["ch_E"],
-            b["ch_decay"], b["ch_rise"], b["ch_kappa"], b["G"], b["H"], b["RING"], b["L"], b["IS"], b["GS"],
-            b["refr_until"], b["spiked"], b["frac"], b["pr_pre_start"], b["pr_pre_n"], b["pr_post_start"],
-            b["pr_post_n"], b["pr_ch"], b["pr_delay"], b["pr_dly_off"], b["pr_ptr_off"], b["pr_syn_off"],
-            b["pr_plastic"], b["pr_tpre_off"], b["pr_tpost_off"], b["pr_col_off"], b["pr_colsyn_off"],
-            b["indptr"], b["indices"], b["weights"], b["dly"], b["colptr"], b["colsyn"], b["colpre"], b["PL"],
-            b["TR"], b["tr_decay_pre"], b["tr_decay_post"], spk_step, spk_idx, spk_frac, nspk,
-            counts[done:done + n], flat, R, 1, b["step_spk"],
-            b["kc_f"], b["kc_n"], b["KD"], b["KP"], b["KW"], b["vflat"], b["kin_pr"], b["pr_kin"], b["pr_koff"],
-            b["pr_qoff"], b["pr_qcap"], b["QP"], b["QJ"], b["QA"], b["KS"], b["KT"], b["KE"], b["KA"],
-            b["pr_stp"], b["stp_i"], b["stp_p"], b["STY"], b["STL"], b["STPOW"], b["stp_tmp"], src)
+        out = chunk_record(n, npop, drive(net, k0 + done, n), net._rec, done)
+        spk_step, spk_idx, spk_frac, nspk = mod.run_network(n, k0 + done, net.dt, *records, out,
+                                                            spk_step, spk_idx, spk_frac, nspk)
+        counts.append(out.counts)
         o = 0
         for m, r in enumerate(net._rec):
-            recorded[m].append(R[:, o:o + r[3].size])
+            recorded[m].append(out.R[:samples(done, n, r[2]), o:o + r[3].size])
             o += r[3].size
         done += n
         elapsed = time.perf_counter() - wall0
@@ -94,10 +77,12 @@ def run(net, duration: float, progress: bool | None = None) -> NetworkResult:
     net.t = net._k * net.dt
     states = {}
     for m, (who, var, every, flat, _) in enumerate(net._rec):
-        data = np.concatenate(recorded[m], axis=0)[every - 1::every]
-        t = t0 + net.dt * np.arange(1, nsteps + 1)[every - 1::every]
-        states[(who.name, var)] = (t, data)
+        # samples after steps every, 2 every, ... of this run
+        t = t0 + net.dt * np.arange(every, nsteps + 1, every)
+        states[(who.name, var)] = (t, np.concatenate(recorded[m], axis=0))
+    counts = np.concatenate(counts, axis=0) if len(counts) > 1 else counts[0]
     return NetworkResult(net, t0, spk_step[:nspk].copy(), spk_idx[:nspk].copy(), counts, states)
+
 
 def drive(net, k, n):
     """``(n, npop)`` drive currents (pA) of steps k .. k + n - 1: each population's ``drive(t)``."""
@@ -111,12 +96,16 @@ def drive(net, k, n):
             drive[:, q] = np.broadcast_to(vals, (n,))
     return drive
 
-def kernels(net):
-    """The generated kernel module for the network's variants, STP models and channel layout."""
-    if _jit.jit_active() or not _jit.JIT_ENABLED:
-        from ._codegen import network_module
 
-        layout = (tuple((int(c[0]), c[3] is not None) for c in net._channels), bool(net._kchannels))
+def kernels(net):
+    """The kernel module for the network's variants, STP models and channel layout:
+    generated and compiled, or the template itself as plain Python with the JIT off."""
+    from ._codegen import network_module, python_kernels
+
+    layout = (tuple((int(c[0]), c[3] is not None) for c in net._channels), bool(net._kchannels))
+    if not _jit.JIT_ENABLED:
+        return python_kernels(net._variants, net._stp_modules, layout)
+    if _jit.jit_active():
         return network_module(net._variants, net._stp_modules, layout)
     raise RuntimeError("the network engine needs compiled kernels; set_jit(True)")  # pragma: no cover
 
