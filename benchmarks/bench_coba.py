@@ -392,7 +392,7 @@ def main(argv=None):
             inp = hand_inputs(net)
             res0 = net.run(DT)  # one step: channel set-up done
             t0 = time.perf_counter()
-            res = net.run(T)
+            res = net.run(T, progress=False)
             t_ck = time.perf_counter() - t0
             n_ck = sum(int(res0.spike_counts(p).sum() + res.spike_counts(p).sum()) for p in ("E", "I"))
             t_hand, n_hand = run_hand(method, inp, nsteps + 1)  # the same nsteps + 1 steps

@@ -111,7 +111,7 @@ def plastic(repeats: int, T: float) -> dict:
             net = bc.build(method, seed=1 + r, plasticity={("E", "I"): rule} if kind == "plastic" else None)
             net.run(bc.DT)
             t0 = time.perf_counter()
-            res = net.run(T)
+            res = net.run(T, progress=False)
             best[kind] = min(best[kind], time.perf_counter() - t0)
             if kind == "plastic":
                 proj = next(p for p in net.projections if p.pre.name == "E" and p.post.name == "I")

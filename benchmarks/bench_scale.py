@@ -69,7 +69,7 @@ def main(argv=None):
                 inp = bc.hand_inputs(net)
                 res0 = net.run(bc.DT)
                 t0 = time.perf_counter()
-                res = net.run(T)
+                res = net.run(T, progress=False)
                 best["ck"] = min(best["ck"], time.perf_counter() - t0)
                 n_ck = sum(int(res0.spike_counts(q).sum() + res.spike_counts(q).sum()) for q in ("E", "I"))
                 t_hand, n_hand = bc.run_hand(method, inp, nsteps + 1)
