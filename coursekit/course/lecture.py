@@ -373,7 +373,7 @@ def key_terms(session_id: str, schedule: Schedule | str | os.PathLike | None = N
         Every concept whose ``sessions`` name the session, in glossary order, with
         its first coursekit function (or "—" where the course covers it without code).
     """
-    from .lookup import load_glossary
+    from .glossary import load_glossary
 
     sched = _schedule(schedule)
     session = sched.session(session_id)

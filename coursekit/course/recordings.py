@@ -26,7 +26,8 @@ the sentence and a link that opens the video there
 (:func:`coursekit.course.schedule.timestamp_url` lists the hosts' ``t=``
 conventions).
 
-Chinese text is matched by character bigrams (see :mod:`coursekit.course.lookup`),
+Chinese text is matched by character bigrams (see :mod:`coursekit.course.subtitles` and
+:mod:`coursekit.course.matching`),
 not by a word segmenter such as jieba: bigram postings, verified by substring
 containment, find every occurrence of a term however the surrounding sentence
 would be segmented (jieba splits domain terms such as 泄漏整合发放 differently

@@ -43,7 +43,9 @@ from importlib import resources
 from pathlib import Path
 
 from .lecture import header
-from .lookup import LookupIndex, _normalize, _plain, build_index
+from .lookup import LookupIndex, build_index
+from .matching import normalize as _normalize
+from .notebook_index import plain as _plain
 from .schedule import Schedule, Session, load_schedule
 
 __all__ = ["Site", "build_site", "render_notebook"]
@@ -137,7 +139,7 @@ def render_notebook(path: str | os.PathLike, session: Session | None, *, schedul
     body = body.replace("</head>", "<link rel='stylesheet' href='../site.css'/></head>", 1)
 
     # the anchors nbconvert gave the headings, matched to the notebook's own headings by their text
-    from .lookup import notebook_headings
+    from .notebook_index import notebook_headings
 
     found = [(int(lv), hid, _normalize(_plain(html.unescape(_TAG_RE.sub("", txt)).replace("¶", ""))))
              for lv, hid, txt in _HEADING_HTML_RE.findall(body)]
