@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import re
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout
 from coursekit.course.grading.spec import load_spec, seed_for
 
+import _assignment_static as static
 from _simulated_class import grade_small_class, new_course
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,52 +67,25 @@ def _source_nb():
 # ---------------------------------------------------------------------------- the notebook
 
 def test_headings_state_the_points_of_their_cells():
-    nb = _source_nb()
-    sections, current = [], None
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            m = re.match(r"##\s+(\d+)\..*\((\d+) points?\)", cell.source.splitlines()[0] if cell.source else "")
-            if m:
-                current = [int(m.group(1)), int(m.group(2)), 0.0]
-                sections.append(current)
-        points = cell.metadata.get("nbgrader", {}).get("points", 0) or 0
-        if points:
-            assert current is not None
-            current[2] += points
-    assert [s[0] for s in sections] == list(range(1, 6))
-    assert [(n, stated) for n, stated, _ in sections] == [(n, got) for n, _, got in sections]
-    assert sum(s[1] for s in sections) == sum(POINTS.values()) + sum(MANUAL_POINTS.values()) == 30
-    intro = nb.cells[0].source
-    assert "tasks 1–4 (26 points)" in intro and "task 5 (4 points)" in intro
-    assert sum(s[1] for s in sections[:4]) == 26
+    # the challenge's heading says "Challenge:", not "Challenge (optional)" (the intro says it is optional)
+    static.check_headings(_source_nb(), points=POINTS, manual_points=MANUAL_POINTS, sections=5, core_tasks=4,
+                          total=30, core_points=26, challenge_points=4, challenge_marker="Challenge")
 
 
 def test_notebook_points_manual_answer_and_rubric():
     nb = _source_nb()
-    auto = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if pipeline.is_test_cell(c)}
-    assert auto == POINTS
-    assert set(auto) == set(load_spec(SOURCE_DIR).cells)
-    manual = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if c.cell_type == "markdown"
-              and c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution")}
-    assert manual == MANUAL_POINTS
-    rubric = next(c.source for c in nb.cells if _gid(c) == "explain_scaling").split("Rubric")[1]
-    assert len(re.findall(r"^\d\. ", rubric, flags=re.M)) == 2
+    static.check_notebook_points(nb, load_spec(SOURCE_DIR), points=POINTS, manual_points=MANUAL_POINTS)
+    static.check_rubrics(nb, MANUAL_POINTS)
+    static.check_hidden_cells(nb, [g for g in POINTS if g.endswith("_hidden")])
 
 
 def test_test_cells_are_written_from_the_grading_spec():
-    want = GRADING.notebook_test_cells()
-    got = {_gid(c): c.source for c in _source_nb().cells if _gid(c) in want}
-    stale = sorted(g for g in want if got.get(g) != want[g])
-    assert not stale, f"test cells differ from grading.py (run python solutions/{ASSIGNMENT}/grading.py): {stale}"
+    static.check_test_cells_from_grading(_source_nb(), GRADING, assignment=ASSIGNMENT, points=POINTS)
 
 
 def test_every_case_is_labelled_and_the_jail_covers_the_emulator():
-    for gid, cell in GRADING.CHECKS.items():
-        assert cell.title.startswith("Task "), gid
-        for check in cell.checks:
-            for case in check.resolve_cases(np.random.default_rng(1)):
-                assert case.label and len(case.label) < 100, (gid, check.name)
-    assert "coursekit.bpu" in load_spec(SOURCE_DIR).forbidden_modules
+    static.check_cases_labelled(GRADING)
+    static.check_forbidden_modules(_source_nb(), load_spec(SOURCE_DIR), required={"coursekit.bpu"})
     code = "\n".join(c.source for c in _source_nb().cells if c.cell_type == "code" and not pipeline.is_test_cell(c))
     assert "coursekit.bpu" not in code
 

@@ -38,6 +38,7 @@ from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec
 
+import _assignment_static as static
 from _simulated_class import new_course
 
 REPO = Path(__file__).resolve().parents[1]
@@ -258,26 +259,35 @@ def _release_nb(course: CourseLayout):
 
 
 def test_notebook_points_headings_and_manual_answers(course):
-    import re
-
+    """The release: its points and headings are the source's, its written answers blank, its hidden tests gone."""
     nb = _release_nb(course)
-    auto = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if pipeline.is_test_cell(c)}
-    assert auto == POINTS
-    assert set(auto) == set(load_spec(SOURCE_DIR).cells)
-    manual = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells
-              if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")}
-    assert manual == WRITTEN
+    static.check_notebook_points(nb, load_spec(SOURCE_DIR), points=POINTS, manual_points=WRITTEN)
     assert all(c.source.strip() == "YOUR ANSWER HERE" for c in nb.cells if _gid(c) in WRITTEN)
-    # the headings' points add up: core 24 (tasks 1-5), challenge 6 (tasks 6-7), 30 in all
-    headings = [int(p) for c in nb.cells if c.cell_type == "markdown"
-                for p in re.findall(r"^##? .*\((\d+) points\)", c.source, flags=re.M)]
+    # the headings' points add up: core 24 (tasks 1-5), challenge 6 (tasks 6-7), 30 in all; the intro says how
+    # many written answers there are, not their points: manual_in_intro=False
     core = sum(v for k, v in POINTS.items() if k in CORE) + sum(WRITTEN.values())
-    assert core == 24 and sum(POINTS.values()) + sum(WRITTEN.values()) == 30
-    assert sum(headings) == 30         # the headings of tasks 1-7
+    assert core == 24
+    static.check_headings(nb, points=POINTS, manual_points=WRITTEN, sections=7, core_tasks=5, total=30,
+                          core_points=24, challenge_points=6, manual_in_intro=False,
+                          challenge_marker="# Challenge (optional, 6 points)")
     source = nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4)
-    hidden = [_gid(c) for c in source.cells if pipeline.HIDDEN_BEGIN in c.source]
-    assert sorted(hidden) == sorted(g for g in POINTS if g.endswith("_hidden"))
+    static.check_hidden_cells(source, [g for g in POINTS if g.endswith("_hidden")])
     assert not any(pipeline.HIDDEN_BEGIN in c.source for c in nb.cells)
+
+
+def test_written_answers_carry_a_rubric():
+    """Each model answer's rubric gives its points as '1 point for ...; 1 point for ...'."""
+    static.check_rubrics(nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4), WRITTEN, rule="points_for")
+
+
+def test_every_case_is_labelled():
+    # the challenge's cells are titled 'Challenge 6 · ...', not 'Task 6 · ...'
+    static.check_cases_labelled(g, title_prefixes=("Task ", "Challenge "))
+
+
+def test_forbidden_modules_cover_every_way_to_delegate():
+    static.check_forbidden_modules(nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4), load_spec(SOURCE_DIR),
+                                   required={"coursekit.simulation", "coursekit.solvers", "coursekit.neurons.lif"})
 
 
 # the default run's small class grades the solution (full marks) and the released stub (zero) through the

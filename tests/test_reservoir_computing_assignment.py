@@ -43,6 +43,8 @@ from coursekit.learning.echo_state import echo_state_diagnostics
 from coursekit.learning.reservoir import random_reservoir
 from coursekit.learning.short_term_memory import linear_memory_capacity
 
+import _assignment_static as static
+
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "reservoir_computing"
 SOURCE_DIR = REPO / "solutions" / ASSIGNMENT
@@ -175,68 +177,36 @@ def test_every_declared_mistake_fails_some_case_and_is_recognised():
 # ---------------------------------------------------------------------------- the notebook
 
 def test_headings_state_the_points_of_their_cells():
-    nb = _source_nb()
-    sections, current = [], None
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            m = re.match(r"##\s+(\d+)\..*\((\d+) points?\)", cell.source.splitlines()[0] if cell.source else "")
-            if m:
-                current = [int(m.group(1)), int(m.group(2)), 0.0]
-                sections.append(current)
-        points = cell.metadata.get("nbgrader", {}).get("points", 0) or 0
-        if points:
-            assert current is not None, f"{_gid(cell)} has points before the first section heading"
-            current[2] += points
-    assert [s[0] for s in sections] == list(range(1, 7))
-    assert [(n, stated) for n, stated, _ in sections] == [(n, got) for n, _, got in sections]
-    total = sum(POINTS.values()) + sum(MANUAL_POINTS.values())
-    assert sum(s[1] for s in sections) == total == 35
-    intro = nb.cells[0].source
-    assert "tasks 1–5 (30 points)" in intro and "task 6 (5 points)" in intro
-    assert sum(s[1] for s in sections[:5]) == 30 and sections[5][1] == 5
+    static.check_headings(_source_nb(), points=POINTS, manual_points=MANUAL_POINTS, sections=6, core_tasks=5,
+                          total=35, core_points=30, challenge_points=5)
 
 
 def test_notebook_points_manual_answers_and_rubrics():
     nb = _source_nb()
-    auto = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if pipeline.is_test_cell(c)}
-    assert auto == POINTS
-    assert set(auto) == set(load_spec(SOURCE_DIR).cells)
-    manual = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if c.cell_type == "markdown"
-              and c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution")}
-    assert manual == MANUAL_POINTS
-    for cell in nb.cells:
-        if _gid(cell) in MANUAL_POINTS:
-            rubric = cell.source.split("Rubric")[1]
-            assert len(re.findall(r"^\d\. ", rubric, flags=re.M)) == MANUAL_POINTS[_gid(cell)]
-    hidden = [_gid(c) for c in nb.cells if pipeline.HIDDEN_BEGIN in c.source]
-    assert sorted(hidden) == sorted(g for g in POINTS if g.endswith("_hidden"))
+    static.check_notebook_points(nb, load_spec(SOURCE_DIR), points=POINTS, manual_points=MANUAL_POINTS)
+    static.check_rubrics(nb, MANUAL_POINTS)
+    static.check_hidden_cells(nb, [g for g in POINTS if g.endswith("_hidden")])
 
 
 def test_test_cells_are_written_from_the_grading_spec():
-    want = G.notebook_test_cells()
-    got = {_gid(c): c.source for c in _source_nb().cells if _gid(c) in want}
-    stale = sorted(g for g in want if got.get(g) != want[g])
-    assert not stale, f"test cells differ from grading.py (run python solutions/{ASSIGNMENT}/grading.py): {stale}"
+    static.check_test_cells_from_grading(_source_nb(), G, assignment=ASSIGNMENT, points=POINTS)
 
 
 def test_every_case_is_labelled():
-    for gid, cell in G.CHECKS.items():
-        assert cell.title.startswith("Task "), gid
-        for check in cell.checks:
-            for case in check.resolve_cases(np.random.default_rng(1)):
-                assert case.label and len(case.label) < 100, (gid, check.name)
+    static.check_cases_labelled(G)
 
 
 def test_forbidden_modules_cover_every_way_to_delegate():
-    forbidden = set(load_spec(SOURCE_DIR).forbidden_modules)
-    assert forbidden == {"coursekit.learning.reservoir", "coursekit.learning.echo_state",
-                         "coursekit.learning.short_term_memory", "coursekit.learning.narma"}
+    jail = {"coursekit.learning.reservoir", "coursekit.learning.echo_state", "coursekit.learning.short_term_memory",
+            "coursekit.learning.narma"}
+    spec = load_spec(SOURCE_DIR)
+    assert set(spec.forbidden_modules) == jail
     # the released notebook imports none of them (the challenge's Mackey-Glass data stay available)
+    static.check_forbidden_modules(_source_nb(), spec, required=jail, allowed={"coursekit.learning.mackey_glass"})
     imported = set()
     for cell in _source_nb().cells:
         if cell.cell_type == "code":
             imported |= {n.module for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.ImportFrom)}
-    assert not any(m.startswith(f) for m in imported for f in forbidden)
     assert "coursekit.learning.mackey_glass" in imported
 
 

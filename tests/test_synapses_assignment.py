@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import re
 import shutil
 import time
 from pathlib import Path
@@ -44,6 +43,7 @@ from coursekit.course.grading.spec import load_spec
 from coursekit.neurons import LIF
 from coursekit.synapses import Alpha, DualExponential, Exponential
 
+import _assignment_static as static
 from _simulated_class import new_course
 
 REPO = Path(__file__).resolve().parents[1]
@@ -235,30 +235,42 @@ def _release_nb(course: CourseLayout):
 
 
 def test_notebook_points_headings_and_manual_answers(course):
+    """The release: its points and headings are the source's, its written answers blank, its hidden tests gone."""
     nb = _release_nb(course)
-    auto = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if pipeline.is_test_cell(c)}
-    assert auto == POINTS
-    assert set(auto) == set(load_spec(SOURCE_DIR).cells)
-    manual = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells
-              if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")}
-    assert manual == WRITTEN
+    static.check_notebook_points(nb, load_spec(SOURCE_DIR), points=POINTS, manual_points=WRITTEN)
     assert all(c.source.strip() == "YOUR ANSWER HERE" for c in nb.cells if _gid(c) in WRITTEN)
     # headings: tasks 1-7 add up to 36 points; the core (tasks 1-6) to 30, the challenge to 6
-    headings = [int(p) for c in nb.cells if c.cell_type == "markdown"
-                for p in re.findall(r"^## \d\..*\((\d+) points\)", c.source, flags=re.M)]
     total = sum(POINTS.values()) + sum(WRITTEN.values())
     challenge = sum(v for k, v in {**POINTS, **WRITTEN}.items() if k in CHALLENGE)
-    assert sum(headings) == total == 36 and total - challenge == 30
+    static.check_headings(nb, points=POINTS, manual_points=WRITTEN, sections=7, core_tasks=6, total=36,
+                          core_points=total - challenge, challenge_points=challenge,
+                          challenge_marker="# Challenge (optional, 6 points)")
+    assert total - challenge == 30
     source = nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4)
-    hidden = [_gid(c) for c in source.cells if pipeline.HIDDEN_BEGIN in c.source]
-    assert sorted(hidden) == sorted(gid for gid in POINTS if not gid.endswith("_visible"))
+    static.check_hidden_cells(source, [gid for gid in POINTS if not gid.endswith("_visible")])
     assert not any(pipeline.HIDDEN_BEGIN in c.source for c in nb.cells)
 
 
+def test_written_answers_carry_a_rubric():
+    """Each model answer has an itemised rubric: one numbered item per point."""
+    static.check_rubrics(nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4), WRITTEN)
+
+
 def test_test_cells_are_what_grading_writes():
-    source = nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4)
-    written = g.notebook_test_cells()
-    assert {_gid(c): c.source for c in source.cells if _gid(c) in written} == written
+    static.check_test_cells_from_grading(nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4), g,
+                                         assignment=ASSIGNMENT, points=POINTS)
+
+
+def test_every_case_is_labelled():
+    # the challenge's cells are titled 'Challenge 7 · ...', not 'Task 7 · ...'
+    static.check_cases_labelled(g, title_prefixes=("Task ", "Challenge "))
+
+
+def test_forbidden_modules_cover_every_way_to_delegate():
+    static.check_forbidden_modules(
+        nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4), load_spec(SOURCE_DIR),
+        required={"coursekit.synapses", "coursekit.networks", "coursekit.analysis.synaptic_input",
+                  "coursekit.synapse_widgets", "coursekit.simulation", "coursekit.solvers"})
 
 
 # the default run's small class grades the solution (full marks) and the released stub (zero) through the
