@@ -9,10 +9,19 @@ from __future__ import annotations
 import warnings
 
 
+class CoursekitDeprecationWarning(DeprecationWarning):
+    """A coursekit name that still works but is going away (a ``DeprecationWarning``).
+
+    Its own class, as numpy and matplotlib do, so that the course's tests can
+    turn coursekit's deprecations (and only them) into errors while running
+    the lectures: a lecture never shows a student a warning about our own names.
+    """
+
+
 def warn_renamed(old: str, new: str, stacklevel: int = 3) -> None:
     """Warn that ``old`` is deprecated in favour of ``new`` (``stacklevel`` 3: the caller of the alias)."""
     warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new} "
-                  f"(the same quantity)", DeprecationWarning, stacklevel=stacklevel)
+                  f"(the same quantity)", CoursekitDeprecationWarning, stacklevel=stacklevel)
 
 
 class RenamedKeys(dict):

@@ -150,6 +150,11 @@ def _self_check_notebook(nb):
                   _code(ex.solution_code), copy.deepcopy(nb["cells"][ex.check]), _strict_cell(False),
                   copy.deepcopy(cell)]
         where[ex.id] = (template_check, len(cells) - 3)
+    # coursekit's own deprecations are errors here: a lecture never shows a student a warning about our names
+    cells.insert(0, _code("import warnings as _warnings\n"
+                          "from coursekit._deprecated import CoursekitDeprecationWarning as _Deprecated\n"
+                          "_warnings.simplefilter('error', _Deprecated)"))
+    where = {ex_id: (a + 1, b + 1) for ex_id, (a, b) in where.items()}
     for k, cell in enumerate(cells):  # copied cells would repeat their ids
         cell["id"] = f"self-check-{k}"
     out = copy.deepcopy(nb)
@@ -211,7 +216,8 @@ def test_self_checks(path, monkeypatch, capsys):
 
 def test_self_check_run_catches_a_wrong_solution_and_a_template_that_runs(monkeypatch, tmp_path):
     """The harness above can fail: a worked solution that misses its reference stops the run under strict
-    mode, and a template that does not raise NotImplementedError is caught by its output."""
+    mode, a template that does not raise NotImplementedError is caught by its output, and a deprecated
+    coursekit name is an error."""
     nbclient = pytest.importorskip("nbclient")
     nb = _good_notebook()
     nb["cells"].insert(2, _code("from coursekit.course.exercises import check_exercise"))
@@ -226,3 +232,7 @@ def test_self_check_run_catches_a_wrong_solution_and_a_template_that_runs(monkey
     executed, where, _ = _run_self_checks(runs, tmp_path, 60, monkeypatch)
     with pytest.raises(AssertionError, match="template's self-check printed"):
         _check_outputs(executed, where)
+    deprecated = copy.deepcopy(nb)  # a lecture that uses a deprecated coursekit name stops the run
+    deprecated["cells"].append(_code("from coursekit.solvers import get_method\nget_method('rk2')"))
+    with pytest.raises(nbclient.exceptions.CellExecutionError, match="CoursekitDeprecationWarning"):
+        _run_self_checks(deprecated, tmp_path, 60, monkeypatch)

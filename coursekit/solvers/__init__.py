@@ -30,6 +30,7 @@ import numpy as np
 
 from . import euler, euler_maruyama, exponential_euler, heun, midpoint, rk4, rk45
 from ._method import Method
+from .._deprecated import CoursekitDeprecationWarning
 
 #: every method, by name: each record comes from the module that defines its step
 METHODS = {m.METHOD.name: m.METHOD for m in (euler, heun, rk4, exponential_euler, rk45, euler_maruyama,
@@ -60,7 +61,7 @@ def get_method(name: str, network: bool = False) -> Method:
         if key in DEPRECATED_ALIASES:
             key, why = DEPRECATED_ALIASES[key]
             # stacklevel 3: the caller of simulate or Network.add_population
-            warnings.warn(why, DeprecationWarning, stacklevel=3)
+            warnings.warn(why, CoursekitDeprecationWarning, stacklevel=3)
         key = ALIASES.get(key, key)
         if key not in METHODS:
             raise ValueError(
