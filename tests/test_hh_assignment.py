@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import re
 import shutil
 import time
 from pathlib import Path
@@ -37,6 +36,7 @@ from coursekit.course.grading import pipeline
 from coursekit.course.grading.layout import CourseLayout, run_nbgrader
 from coursekit.course.grading.spec import load_spec
 
+import _assignment_static as static
 from _simulated_class import (combine_diagnoses, combine_notebooks, combine_scores, grade_small_class,
                              new_course)
 
@@ -79,58 +79,24 @@ def _source_nb():
 
 def test_headings_state_the_points_of_their_cells():
     """Every '## N. ... (P points)' heading: P = the nbgrader points of the cells below it; they sum to the total."""
-    nb = _source_nb()
-    sections, current = [], None
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            m = re.match(r"##\s+(\d+)\..*\((\d+) points?\)", cell.source.splitlines()[0] if cell.source else "")
-            if m:
-                current = [int(m.group(1)), int(m.group(2)), 0.0]
-                sections.append(current)
-        points = cell.metadata.get("nbgrader", {}).get("points", 0) or 0
-        if points:
-            assert current is not None, f"{_gid(cell)} has points before the first section heading"
-            current[2] += points
-    assert [s[0] for s in sections] == list(range(1, 8))
-    assert [(n, stated) for n, stated, _ in sections] == [(n, got) for n, _, got in sections]
-    total = sum(POINTS.values()) + sum(MANUAL_POINTS.values())
-    assert sum(s[1] for s in sections) == total == 34
-    intro = nb.cells[0].source
-    # the intro's core/challenge split is the headings' split
-    assert "tasks 1–6 (30 points)" in intro and "task 7 (4 points)" in intro
-    assert sum(s[1] for s in sections[:6]) == 30 and sections[6][1] == 4
+    static.check_headings(_source_nb(), points=POINTS, manual_points=MANUAL_POINTS, sections=7, core_tasks=6,
+                          total=34, core_points=30, challenge_points=4, challenge_marker="Challenge (optional)")
 
 
 def test_notebook_points_manual_answers_and_rubrics():
     nb = _source_nb()
-    auto = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if pipeline.is_test_cell(c)}
-    assert auto == POINTS
-    assert set(auto) == set(load_spec(SOURCE_DIR).cells)
-    manual = {_gid(c): c.metadata["nbgrader"]["points"] for c in nb.cells if c.cell_type == "markdown"
-              and c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution")}
-    assert manual == MANUAL_POINTS
-    for cell in nb.cells:
-        if _gid(cell) in MANUAL_POINTS:   # an itemised rubric: one numbered item per point
-            rubric = cell.source.split("Rubric")[1]
-            assert len(re.findall(r"^\d\. ", rubric, flags=re.M)) == MANUAL_POINTS[_gid(cell)]
-    hidden = [_gid(c) for c in nb.cells if pipeline.HIDDEN_BEGIN in c.source]
-    assert sorted(hidden) == sorted(g for g in POINTS if g.endswith("_hidden") or g.startswith("test_rheobase"))
+    static.check_notebook_points(nb, load_spec(SOURCE_DIR), points=POINTS, manual_points=MANUAL_POINTS)
+    static.check_rubrics(nb, MANUAL_POINTS)   # an itemised rubric: one numbered item per point
+    static.check_hidden_cells(nb, [g for g in POINTS if g.endswith("_hidden") or g.startswith("test_rheobase")])
 
 
 def test_test_cells_are_written_from_the_grading_spec():
     """The expected values students see (and the solution's hidden self-test) come from grading.py's cases."""
-    want = GRADING.notebook_test_cells()
-    got = {_gid(c): c.source for c in _source_nb().cells if _gid(c) in want}
-    stale = sorted(g for g in want if got.get(g) != want[g])
-    assert not stale, f"test cells differ from grading.py (run python solutions/{ASSIGNMENT}/grading.py): {stale}"
+    static.check_test_cells_from_grading(_source_nb(), GRADING, assignment=ASSIGNMENT, points=POINTS)
 
 
 def test_every_case_is_labelled_and_the_onset_rate_is_the_protocols():
-    for gid, cell in GRADING.CHECKS.items():
-        assert cell.title.startswith("Task "), gid
-        for check in cell.checks:
-            for case in check.resolve_cases(np.random.default_rng(1)):
-                assert case.label and len(case.label) < 100, (gid, check.name)
+    static.check_cases_labelled(GRADING)
     # "jumps to about 49 Hz": the rate of firing_rates' default protocol just above its rheobase
     r = GRADING.rheobase_at(6.3)
     onset = GRADING.reference_firing_rates([r + 1e-3])[0]
@@ -140,13 +106,9 @@ def test_every_case_is_labelled_and_the_onset_rate_is_the_protocols():
 
 
 def test_forbidden_modules_cover_every_way_to_delegate():
-    forbidden = set(load_spec(SOURCE_DIR).forbidden_modules)
-    assert {"coursekit.neurons.hodgkin_huxley", "coursekit.simulation", "coursekit.solvers",
-            "coursekit.analysis"} <= forbidden
-    # the notebook's own setup cell needs none of them
-    setup = next(c.source for c in _source_nb().cells if _gid(c) == "setup")
-    imported = {n.module for n in ast.walk(ast.parse(setup)) if isinstance(n, ast.ImportFrom)}
-    assert not any(m.startswith(f) for m in imported for f in forbidden)
+    static.check_forbidden_modules(_source_nb(), load_spec(SOURCE_DIR),
+                                   required={"coursekit.neurons.hodgkin_huxley", "coursekit.simulation",
+                                             "coursekit.solvers", "coursekit.analysis"})
 
 
 # the default run's small class grades the solution (full marks) and the released stub (zero) through the
