@@ -10,7 +10,9 @@ max / min of that cost over the sizes.
                                      [--no-brian] [--json PATH]
 
 Timing as in ``bench_coba.py``: per size, each repeat runs coursekit, the hand kernel and Brian2 one
-after the other on a fresh network; best of the repeats; compilation excluded.  Memory per synapse:
+after the other on a fresh network; best of the repeats; compilation excluded.  The hand kernel also
+runs on the same neurons without synapses (``hand_neurons_us``: its neuron loop alone), which splits its
+cost into the neuron loop and event delivery (``hand_delivery_ns_per_event``).  Memory per synapse:
 coursekit's ``Network.memory_per_synapse()`` (target index, weight, row pointers) and Brian2's
 per-synapse arrays (``peers/brian2_coba.py``).  Default sizes take a few minutes on an idle core;
 256 000 neurons (20 M synapses) adds several minutes and about 1 GB per implementation.
@@ -60,7 +62,7 @@ def main(argv=None):
         rows = []
         for N in sizes:
             p = IN_DEGREE / N
-            best = dict(ck=np.inf, hand=np.inf, brian=np.inf, brian_steps=np.inf)
+            best = dict(ck=np.inf, hand=np.inf, hand_neurons=np.inf, brian=np.inf, brian_steps=np.inf)
             row = dict(N=N)
             for r in range(args.repeats):
                 t0 = time.perf_counter()
@@ -74,11 +76,14 @@ def main(argv=None):
                 n_ck = sum(int(res0.spike_counts(q).sum() + res.spike_counts(q).sum()) for q in ("E", "I"))
                 t_hand, n_hand = bc.run_hand(method, inp, nsteps + 1)
                 best["hand"] = min(best["hand"], t_hand)
+                # the hand kernel's neuron loop alone: the same neurons without synapses
+                alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
+                best["hand_neurons"] = min(best["hand_neurons"], bc.run_hand(method, alone, nsteps + 1)[0])
                 row.update(synapses=sum(q.n_synapses for q in net.projections),
                            coursekit_bytes_per_synapse=net.memory_per_synapse(),
                            rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
                            events=bc.synaptic_events(net, res), spike_count_diff=(n_hand - n_ck) / n_ck)
-                del net, inp, res, res0
+                del net, inp, res, res0, alone
                 if brian is not None:
                     b = brian.run(method=method, N=N, p=p, T=T, seed=1 + r)
                     best["brian"] = min(best["brian"], b["run_s"])
@@ -87,7 +92,9 @@ def main(argv=None):
                                brian2_build_s=b["build_s"])
             per = lambda s: s / N / (T / 1000.0) * 1e6  # us per neuron per simulated second
             row.update(coursekit_s=best["ck"], hand_s=best["hand"], coursekit_us=per(best["ck"]),
-                       hand_us=per(best["hand"]), coursekit_over_hand=best["ck"] / best["hand"])
+                       hand_us=per(best["hand"]), hand_neurons_us=per(best["hand_neurons"]),
+                       hand_delivery_ns_per_event=(best["hand"] - best["hand_neurons"]) / row["events"] * 1e9,
+                       coursekit_over_hand=best["ck"] / best["hand"])
             if brian is not None:
                 row.update(brian2_s=best["brian"], brian2_us=per(best["brian"]),
                            brian2_steps_us=per(best["brian_steps"]),
@@ -98,15 +105,16 @@ def main(argv=None):
                 f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items() if k != "N"),
                 flush=True)
         flat = {k: max(r[k] for r in rows) / min(r[k] for r in rows)
-                for k in ("coursekit_us", "hand_us", "brian2_us", "brian2_steps_us") if k in rows[0]}
+                for k in ("coursekit_us", "hand_us", "hand_neurons_us", "brian2_us", "brian2_steps_us") if k in rows[0]}
         out[method] = dict(rows=rows, flatness=flat)
         print(f"[{method}] flatness (max/min of us per neuron per simulated second): "
               + ", ".join(f"{k} {v:.3g}" for k, v in flat.items()))
-        hdr = f"{'N':>7} {'coursekit':>10} {'hand':>8} {'Brian2':>8} {'B2 steps':>8} {'B2/ck':>6} {'ck/hand':>7} " \
+        hdr = f"{'N':>7} {'coursekit':>10} {'hand':>8} {'neurons':>8} {'Brian2':>8} {'B2 steps':>8} {'B2/ck':>6} {'ck/hand':>7} " \
               f"{'B/syn ck':>8} {'B/syn B2':>8}"
         print(hdr)
         for r in rows:
-            print(f"{r['N']:>7} {r['coursekit_us']:>10.3g} {r['hand_us']:>8.3g} {r.get('brian2_us', np.nan):>8.3g} "
+            print(f"{r['N']:>7} {r['coursekit_us']:>10.3g} {r['hand_us']:>8.3g} {r['hand_neurons_us']:>8.3g} "
+                  f"{r.get('brian2_us', np.nan):>8.3g} "
                   f"{r.get('brian2_steps_us', np.nan):>8.3g} {r.get('brian2_over_coursekit', np.nan):>6.3g} "
                   f"{r['coursekit_over_hand']:>7.3g} {r['coursekit_bytes_per_synapse']:>8.3g} "
                   f"{r.get('brian2_bytes_per_synapse', np.nan):>8.3g}")
