@@ -15,7 +15,9 @@ method, coursekit, the hand kernel and Brian2 one after the other (interleaved, 
 hits all three), on a freshly built network (seed 1 + repeat).  Compilation is excluded: coursekit
 and the hand kernels run once on a warm-up network first (numba's on-disk cache), and Brian2's first
 run of each method (Cython code generation) is discarded.  Brian2 runs in its own environment
-(``_peers.py``) as a server (``peers/brian2_coba.py``) that builds and runs on request.
+(``_peers.py``) as a server (``peers/brian2_coba.py``) that builds and runs on request; like coursekit
+it is timed after a one-step run, and reported as its ``run`` call (``brian2_s``) and as its steps
+alone (``brian2_steps_s``: less a second one-step run, the fixed cost of any ``run`` call).
 
 The hand kernels (``_hand_exp``, ``_hand_euler``) are the network written out to be fast: one fused
 time loop; the conductances' decay factors precomputed; a neuron loop without branches (selects) that
