@@ -55,7 +55,7 @@ L     : ring-buffer slots per channel (longest delay in steps + 1)
 Synapses = namedtuple("Synapses", [
     "pre_start", "pre_n", "post_start", "post_n", "channel", "kinetic", "stp", "delay", "dly_off",
     "ptr_off", "syn_off", "plastic", "tpre_off", "tpost_off", "col_off", "colsyn_off", "indptr", "indices",
-    "weights", "dly", "colptr", "colsyn", "colpre", "PL", "tr_decay_pre", "tr_decay_post"])
+    "weights", "dly", "colptr", "colsyn", "colpre", "PL", "tr_decay_pre", "tr_decay_post", "uniform", "w_uniform"])
 Synapses.__doc__ = """The projections (pr = 0 .. npro - 1) and their synapses, concatenated.
 
 pre_start, pre_n   : (npro,) int64, global index of the first presynaptic neuron, and their number
@@ -78,6 +78,10 @@ colptr, colsyn, colpre : int64, the synapses of each postsynaptic neuron (STDP's
           colsyn[colptr[i] .. colptr[i + 1]] index weights, colpre the presynaptic neuron
 PL      : (n_plastic, n) float64, STDP parameter arrays (coursekit.plasticity.stdp)
 tr_decay_pre, tr_decay_post : (npro,) float64, exp(-dt / tau) of the STDP traces
+uniform     : (npro,) bool, every synapse of the projection has the same weight (and no STDP) ...
+w_uniform   : (npro,) float64, ... that weight: delivery adds it without reading ``weights``
+              (one weight per projection, as in COBA or Brunel's network: a spike reads its
+              targets, 4 bytes per synapse, instead of 12)
 """
 
 Kinetic = namedtuple("Kinetic", ["f", "n_dur", "projections", "koff", "qoff", "qcap", "vflat"])
@@ -153,7 +157,8 @@ def kernel_records(b: dict):
         b["pr_pre_start"], b["pr_pre_n"], b["pr_post_start"], b["pr_post_n"], b["pr_ch"], b["pr_kin"], b["pr_stp"],
         b["pr_delay"], b["pr_dly_off"], b["pr_ptr_off"], b["pr_syn_off"], b["pr_plastic"], b["pr_tpre_off"],
         b["pr_tpost_off"], b["pr_col_off"], b["pr_colsyn_off"], b["indptr"], b["indices"], b["weights"], b["dly"],
-        b["colptr"], b["colsyn"], b["colpre"], b["PL"], b["tr_decay_pre"], b["tr_decay_post"])
+        b["colptr"], b["colsyn"], b["colpre"], b["PL"], b["tr_decay_pre"], b["tr_decay_post"],
+        *uniform_weights(b))
     kinetic = Kinetic(b["kc_f"], b["kc_n"], b["kin_pr"], b["pr_koff"], b["pr_qoff"], b["pr_qcap"], b["vflat"])
     stp = ShortTerm(b["stp_i"], b["stp_p"], b["STPOW"])
     state = State(
@@ -161,6 +166,25 @@ def kernel_records(b: dict):
         b["gen_ptr"], b["TR"], b["KD"], b["KP"], b["KW"], b["QP"], b["QJ"], b["QA"], b["KS"], b["KT"], b["KE"],
         b["KA"], b["STY"], b["STL"], b["step_spk"], b["stp_tmp"])
     return pops, channels, synapses, kinetic, stp, state
+
+
+def uniform_weights(b: dict):
+    """``(uniform, w_uniform)`` of each projection (see :class:`Synapses`), from the
+    weights as they are now: ``Projection.weights`` are views a user may change
+    between runs."""
+    npro = b["pr_pre_start"].shape[0]
+    uniform = np.zeros(npro, np.bool_)
+    w_uniform = np.zeros(npro)
+    w = b["weights"]
+    for r in range(npro):
+        o = b["pr_syn_off"][r]
+        n = b["indptr"][b["pr_ptr_off"][r] + b["pr_pre_n"][r]]  # the projection's synapses
+        if b["pr_plastic"][r] < 0 and n > 0:
+            ws = w[o:o + n]
+            if np.all(ws == ws[0]):
+                uniform[r] = True
+                w_uniform[r] = ws[0]
+    return uniform, w_uniform
 
 
 def chunk_record(nsteps: int, npop: int, drive: np.ndarray, recs: list, done: int) -> Chunk:

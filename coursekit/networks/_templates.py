@@ -386,7 +386,11 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                     STL[li] = k + 1
                     eff = dispatch_on_spike(stp.rows[sp, STP_MODEL], ys, stp.params[sp])
                 if doff < 0 and pl < 0:
-                    if sp < 0:
+                    if syn.uniform[pr]:  # one weight: only the targets are read (the same sums)
+                        w = syn.w_uniform[pr] if sp < 0 else syn.w_uniform[pr] * eff
+                        for e in range(e1 - e0):
+                            Rh[tgt[e]] += w
+                    elif sp < 0:
                         for e in range(e1 - e0):
                             Rh[tgt[e]] += wv[e]
                     else:
