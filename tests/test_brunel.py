@@ -105,11 +105,17 @@ def test_ai_synchrony_shrinks_with_network_size_and_si_does_not(states):
     """Asynchrony is a scaling property: at fixed C_E = 1000, chi^2 of the AI state
     falls with eps = C_E/N_E (shared input, Golomb & Hansel 2000), while an
     oscillating state keeps chi of order 1."""
-    chi_ai = {10000: states["AI"][1]}
+    # chi of one 300-ms run is itself a noisy estimate (seed 1 alone gives a ratio of 1.34 below, seeds 2
+    # and 3 1.93 and 1.45): the asynchronous chi is averaged over three networks per size
+    seeds = (1, 2, 3)
+
+    def mean_chi_ai(N_E):
+        return float(np.mean([states["AI"][1] if (N_E, seed) == (10000, 1) else
+                              brunel2000(*FIG8["AI"], N_E=N_E, epsilon=1000 / N_E, seed=seed)
+                              .run(300.0, t_skip=200.0).synchrony() for seed in seeds]))
+
+    chi_ai = {N_E: mean_chi_ai(N_E) for N_E in (2000, 4000, 10000)}
     chi_fast = {10000: states["SI fast"][1]}
-    for N_E in (2000, 4000):
-        eps = 1000 / N_E
-        chi_ai[N_E] = brunel2000(*FIG8["AI"], N_E=N_E, epsilon=eps, seed=1).run(300.0, t_skip=200.0).synchrony()
     chi_fast[4000] = brunel2000(*FIG8["SI fast"], N_E=4000, epsilon=0.25, seed=1).run(300.0, t_skip=200.0).synchrony()
     assert chi_ai[2000] > chi_ai[4000] > chi_ai[10000]
     for N_E, chi in chi_ai.items():
@@ -186,8 +192,11 @@ def test_balanced_network_fires_irregularly_and_asynchronously(balanced):
 def test_balanced_rate_is_linear_in_the_external_drive():
     # balanced limit: nu = nu_0 / (g/4 - 1) = nu_0 (slope 1); at K = 1600 the measured
     # slope is ~ 1.3 with a mild saturation at the top (finite-K corrections O(1/sqrt(K)))
+    # one 300-ms run's rate moves by a few Hz from network to network (K = 1600 of N_E = 4000: much shared
+    # input), enough to bend a line through four single runs: each rate is the mean of three networks
     nus = np.array([5.0, 10.0, 15.0, 20.0])
-    rates = np.array([balanced_lif(1600, nu_0=nu, seed=2).run(300.0, t_skip=100.0).mean_rate("E") for nu in nus])
+    rates = np.array([np.mean([balanced_lif(1600, nu_0=nu, seed=seed).run(300.0, t_skip=100.0).mean_rate("E")
+                               for seed in (1, 2, 3)]) for nu in nus])
     slope, icpt = np.polyfit(nus, rates, 1)
     resid = rates - (slope * nus + icpt)
     assert 0.8 < slope < 2.0

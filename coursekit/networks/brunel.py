@@ -52,44 +52,45 @@ import numpy as np
 from .._deprecated import warn_renamed
 from .._jit import njit
 from ..analysis.spikes import isi_cv_per_neuron
-from . import _lif
+from . import _lif, _rng
 
 STATES = ("SR", "AI", "SI fast", "SI slow")
 #: (g, nu_ext/nu_thr) of Brunel (2000), Fig. 8
 FIG8 = {"SR": (3.0, 2.0), "AI": (5.0, 2.0), "SI fast": (6.0, 4.0), "SI slow": (4.5, 0.9)}
 
 
-@njit
-def seed_kernel(seed):
-    np.random.seed(seed)
-
-
 @njit(inline="always")
-def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, lam_ext, J_ext, V_th, V_r, n_ref):
+def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext, J_ext, V_th, V_r, n_ref, rng):
     """One step of neuron ``i``, a LIF membrane with delta synapses: while
     refractory V stays at V_r (the step's jumps are lost); otherwise the exact
     relaxation of :func:`coursekit.neurons.lif.rhs` with I = 0
     (``decay = exp(-dt/tau)``) plus the step's excitatory and inhibitory jumps
-    and ``J_ext`` times a Poisson count of mean ``lam_ext`` (mV); threshold,
-    reset and refractoriness.  The pieces are the shared ones of
-    :mod:`coursekit.networks._lif`; the Poisson count is drawn only outside the
-    refractory period.  Returns whether the neuron fired."""
+    and ``J_ext`` times a Poisson count drawn from the stream ``rng`` by
+    inversion of its tabulated cdf ``cdf_ext`` (:mod:`coursekit.networks._rng`;
+    mean ``nu_ext dt``); threshold, reset and refractoriness.  The pieces are
+    the shared ones of :mod:`coursekit.networks._lif`; the Poisson count is
+    drawn only outside the refractory period.  Returns whether the neuron fired."""
     if _lif.refractory(refr, i):
         return False
-    nx = np.random.poisson(lam_ext) if lam_ext > 0.0 else 0
+    nx = _rng.poisson(rng, cdf_ext) if cdf_ext.size > 1 else 0
     v = _lif.relax(V[i], V_rest, decay) + dE + dI + J_ext * nx
     return _lif.fire(V, refr, i, v, V_th, V_r, n_ref)
 
 
 @njit
-def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_rest, V_th, V_r, n_ref,
-                     delay, ring, k0, nsteps, counts, in_E, in_I, sumV, sumV2, popV, spk_step, spk_idx, nspk):
+def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_rest, V_th, V_r, n_ref,
+                     delay, ring, k0, nsteps, counts, in_E, in_I, sumV, sumV2, popV, spk_step, spk_idx, nspk, rng):
     """Advance the delta-synapse LIF network ``nsteps`` steps.
 
     ``W[a, b]``: jump (mV) in a neuron of population a (0 = E, 1 = I) per spike of
     population b; ``indptr/indices``: targets of each presynaptic neuron (CSR);
-    ``ring[(slot, target, b)]``: spikes of population b due at a step.
-    ``lam_ext[a]``: mean external spike count per step, each a jump J_ext[a].
+    ``ring[(slot, b, target)]``: the number of spikes of population b due at a
+    step (float32: counts are exact integers below 2**24, and a slot of one
+    population's counts, 4 bytes per neuron, stays in the cache while a
+    spike's targets are written).
+    ``cdf_ext[a]``: the tabulated cdf of population a's external spike count
+    per step (mean ``nu_ext dt``; :func:`coursekit.networks._rng.poisson_tables`),
+    each spike a jump J_ext[a]; ``rng``: the network's xoshiro256+ state.
     ``in_E``/``in_I`` accumulate each neuron's recurrent excitatory and
     inhibitory jumps (mV), ``counts[k, a]`` the spikes of population a in step k;
     ``sumV``/``sumV2`` each neuron's sum of V and V^2 over the steps and
@@ -109,15 +110,15 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_
                 popV[kk - 1, a] += v
         for i in range(N):
             a = 0 if i < N_E else 1
-            ne = ring[slot, i, 0]
-            ni = ring[slot, i, 1]
-            ring[slot, i, 0] = 0.0
-            ring[slot, i, 1] = 0.0
+            ne = np.float64(ring[slot, 0, i])
+            ni = np.float64(ring[slot, 1, i])
+            ring[slot, 0, i] = 0.0
+            ring[slot, 1, i] = 0.0
             dE = W[a, 0] * ne
             dI = W[a, 1] * ni
             in_E[i] += dE
             in_I[i] += dI
-            if lif_delta_step(V, refr, i, V_rest, decay, dE, dI, lam_ext[a], J_ext[a], V_th, V_r, n_ref):
+            if lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext[a], J_ext[a], V_th, V_r, n_ref, rng):
                 counts[kk, a] += 1
                 spk_step, spk_idx = _lif.append_spike(spk_step, spk_idx, nspk, k, i)
                 nspk += 1
@@ -126,7 +127,7 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_
                 # k + delay lands at t = (k+1+delay) dt: exactly ``delay`` steps later
                 sl = (k + delay) % L
                 for e in range(indptr[i], indptr[i + 1]):
-                    ring[sl, indices[e], b] += 1.0
+                    ring[sl, b, indices[e]] += 1.0
     for i in range(N):
         a = 0 if i < N_E else 1
         v = V[i]
@@ -140,11 +141,11 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, lam_ext, J_ext, decay, V_
 
 
 @njit
-def replay_kernel(X, lam_ext, J_ext, V, decay, V_rest, V_th, V_r, n_ref, seed):
+def replay_kernel(X, cdf_ext, J_ext, V, decay, V_rest, V_th, V_r, n_ref, rng):
     """Neurons of the network's kind, unconnected, driven by given recurrent
-    jumps ``X[k, c]`` (mV, already delayed) and fresh external Poisson input:
-    the same step as :func:`sparse_ei_kernel`.  Returns (step, neuron) of the spikes."""
-    np.random.seed(seed)
+    jumps ``X[k, c]`` (mV, already delayed) and fresh external Poisson input
+    (cdf table ``cdf_ext``, stream ``rng``): the same step as
+    :func:`sparse_ei_kernel`.  Returns (step, neuron) of the spikes."""
     n, m = X.shape
     refr = np.zeros(m, np.int64)
     out_s = np.empty(1024, np.int64)
@@ -152,7 +153,7 @@ def replay_kernel(X, lam_ext, J_ext, V, decay, V_rest, V_th, V_r, n_ref, seed):
     ns = 0
     for k in range(n):
         for c in range(m):
-            if lif_delta_step(V, refr, c, V_rest, decay, X[k, c], 0.0, lam_ext, J_ext, V_th, V_r, n_ref):
+            if lif_delta_step(V, refr, c, V_rest, decay, X[k, c], 0.0, cdf_ext, J_ext, V_th, V_r, n_ref, rng):
                 out_s, out_i = _lif.append_spike(out_s, out_i, ns, k, c)
                 ns += 1
     return out_s[:ns], out_i[:ns]
@@ -314,19 +315,17 @@ class SparseEINetwork:
         self.V = rng.uniform(self.V_rest, self.theta, N)
         self.refr = np.zeros(N, np.int64)
         self._L = int(round(self.delay / self.dt)) + 2
-        self._ring = np.zeros((self._L, N, 2))
+        self._ring = np.zeros((self._L, 2, N), np.float32)
         self._k = 0
-        self._seeded = False
+        self._rng = _rng.seed_state(self._seed)   # the external input's stream, this network's own
 
     def run(self, duration: float, t_skip: float = 0.0) -> SpikingRun:
         """Simulate ``duration`` ms after an unrecorded transient of ``t_skip`` ms."""
         if not (duration > 0 and t_skip >= 0):
             raise ValueError(f"duration must be > 0 ms and t_skip >= 0 ms, got {duration!r}, {t_skip!r}")
-        if not self._seeded:
-            seed_kernel(self._seed)
-            self._seeded = True
         N = self.N_E + self.N_I
-        args = (self.N_E, self.indptr, self.indices, self.J, self.nu_ext * self.dt * 1e-3, self.J_ext,
+        args = (self.N_E, self.indptr, self.indices, self.J, _rng.poisson_tables(self.nu_ext * self.dt * 1e-3),
+                self.J_ext,
                 math.exp(-self.dt / self.tau), self.V_rest, self.theta, self.V_r,
                 int(round(self.t_ref / self.dt)), int(round(self.delay / self.dt)), self._ring)
         out = []
@@ -343,7 +342,7 @@ class SparseEINetwork:
             s, i, ns = sparse_ei_kernel(self.V, self.refr, args[0], args[1], args[2], args[3], args[4], args[5],
                                         args[6], args[7], args[8], args[9], args[10], args[11], args[12],
                                         self._k, n, counts, in_E, in_I, sV, sV2, popV,
-                                        np.empty(4096, np.int64), np.empty(4096, np.int64), 0)
+                                        np.empty(4096, np.int64), np.empty(4096, np.int64), 0, self._rng)
             t0 = self._k * self.dt
             self._k += n
             if keep:
@@ -409,9 +408,9 @@ class SparseEINetwork:
                 np.add.at(X[:, c], arrive, self.J[a, 0 if j < self.N_E else 1])
         lam = self.nu_ext[0 if targets[0] < self.N_E else 1] * self.dt * 1e-3
         V = rng.uniform(self.V_r, self.theta, targets.size)
-        s, c = replay_kernel(X, lam, self.J_ext[0 if targets[0] < self.N_E else 1], V,
+        s, c = replay_kernel(X, _rng.poisson_cdf(lam), self.J_ext[0 if targets[0] < self.N_E else 1], V,
                              math.exp(-self.dt / self.tau), self.V_rest, self.theta, self.V_r,
-                             int(round(self.t_ref / self.dt)), int(rng.integers(2**31)))
+                             int(round(self.t_ref / self.dt)), _rng.seed_state(int(rng.integers(2**63))))
         return (s + 1) * self.dt, c
 
 
