@@ -145,6 +145,17 @@ def test_references_against_independent_computations():
     assert g.FAST_CUT == pytest.approx(91.29, abs=0.01)
 
 
+@pytest.mark.slow
+def test_fig8_cases_are_what_coursekit_measures():
+    """The visible classify_state cases are Brunel's network as the notebook says it was measured."""
+    from coursekit.networks.brunel import FIG8, brunel2000, population_statistics
+
+    for name, (cv, chi, f) in GRADING.FIG8_MEASURED.items():
+        run = brunel2000(*FIG8[name], seed=1).run(300.0, t_skip=100.0)
+        st = population_statistics(run)
+        assert (round(st.cv, 3), round(run.synchrony(), 3), round(st.peak_frequency, 1)) == (cv, chi, f), name
+
+
 def test_chi_reference_is_the_networks_synchrony():
     """Golomb's chi from V traces (the task's definition) equals SpikingRun.synchrony on a real network,
     which computes it from the population-mean V and each neuron's variance."""
