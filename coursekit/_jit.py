@@ -5,8 +5,9 @@
 * ``JIT_ENABLED`` -- set ``COURSEKIT_DISABLE_JIT=1`` (or numba's own
   ``NUMBA_DISABLE_JIT=1``) to run every kernel as plain Python for debugging and
   coverage; ``set_jit(False)`` does the same at run time for ``simulate``.
-* ``cache_root()`` -- a writable directory for coursekit's generated kernels and,
-  when the package directory is read-only, for numba's cache as well.  An
+* ``cache_root()`` -- a writable directory for coursekit's generated kernels and
+  for numba's cache, one subdirectory per version of the package's sources
+  (:func:`_ensure_numba_cache_dir` says why).  An
   unwritable cache directory never makes coursekit fail: we fall back to the user
   cache directory, then to a per-user temporary directory.
 """
@@ -70,18 +71,38 @@ def cache_root() -> Path:
     )
 
 
-def _ensure_numba_cache_dir() -> None:
-    """Point numba at a writable cache when the package's __pycache__ is read-only.
+def source_digest(package_dir: Path = _PACKAGE_DIR) -> str:
+    """A digest of every Python source file of the package (names and contents), 16 hex digits."""
+    import hashlib
 
-    numba caches next to the source file when it can; otherwise it tries the user
-    cache directory and, failing that, raises at decoration time.  We decide once,
-    before any kernel is decorated.
+    h = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        h.update(path.relative_to(package_dir).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _ensure_numba_cache_dir() -> None:
+    """Give numba a cache directory that belongs to this exact version of coursekit's sources.
+
+    numba keys a cached kernel on its own source file's time stamp only.  Our
+    kernels inline functions from other modules (a model's ``rhs``, the shared
+    LIF step, the random stream), so after an edit or a ``git pull`` that
+    changes such a module but not the kernel's own file, numba would load the
+    old machine code: stale results, or stale speed (a kernel compiled against an
+    older helper ran 35 % slower here).  So the cache lives in
+    ``cache_root()/numba/<digest of every coursekit source file>``: any change
+    to the package starts a fresh cache, and an unchanged package (a student's,
+    a grader's) reuses its kernels across processes.  A ``NUMBA_CACHE_DIR`` set
+    by the user (or by the grader for its jail, which passes this very
+    directory) is respected as it is.
     """
     if numba.config.CACHE_DIR:  # the user chose already (NUMBA_CACHE_DIR)
         return
-    if _writable(_PACKAGE_DIR / "__pycache__"):
-        return
-    numba.config.CACHE_DIR = str(cache_root() / "numba")
+    numba.config.CACHE_DIR = str(cache_root() / "numba" / source_digest())
 
 
 if JIT_ENABLED:

@@ -76,7 +76,7 @@ def test_set_jit_runs_plain_python_with_same_result():
     np.testing.assert_allclose(a.spike_times, b.spike_times, rtol=1e-10)
 
 
-def test_numba_cache_dir_moved_when_package_dir_read_only(monkeypatch, tmp_path):
+def test_numba_cache_dir_is_under_the_cache_root_even_with_a_read_only_package(monkeypatch, tmp_path):
     import numba
 
     from coursekit import _jit
@@ -86,4 +86,36 @@ def test_numba_cache_dir_moved_when_package_dir_read_only(monkeypatch, tmp_path)
     real = _jit._writable
     monkeypatch.setattr(_jit, "_writable", lambda p: False if p == _jit._PACKAGE_DIR / "__pycache__" else real(p))
     _jit._ensure_numba_cache_dir()
-    assert numba.config.CACHE_DIR == str(tmp_path / "numba")
+    assert numba.config.CACHE_DIR == str(tmp_path / "numba" / _jit.source_digest())
+
+
+def test_numba_cache_belongs_to_one_version_of_the_sources(tmp_path):
+    """numba's index checks a kernel's own file only; kernels inline other modules' functions, so the
+    cache directory carries a digest of every source file: an edit anywhere starts a fresh cache."""
+    import shutil
+    from pathlib import Path
+
+    from coursekit._jit import source_digest
+
+    probe = ("import json, numba, coursekit._jit as j\n"
+             "print(json.dumps({'dir': numba.config.CACHE_DIR, 'digest': j.source_digest(),"
+             " 'root': str(j.cache_root())}))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}
+    env["COURSEKIT_CACHE_DIR"] = str(tmp_path / "ck")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    assert info["dir"] == str(Path(info["root"]) / "numba" / info["digest"])
+    assert info["root"].startswith(str(tmp_path / "ck"))
+    # a user's (or the grader's) NUMBA_CACHE_DIR is kept as it is
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert json.loads(out.stdout.strip().splitlines()[-1])["dir"] == str(tmp_path / "mine")
+    # the digest sees a change in any module, e.g. one that kernels only inline
+    copy = tmp_path / "pkg"
+    shutil.copytree(Path(ck.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = source_digest(copy)
+    assert source_digest(copy) == before  # deterministic
+    lif_step = copy / "networks" / "_lif.py"
+    lif_step.write_text(lif_step.read_text() + "\n# an edit\n")
+    assert source_digest(copy) != before

@@ -38,3 +38,17 @@ def test_private_tmp_comes_before_paths_bound_under_tmp(tmp_path, monkeypatch):
     # nothing mounts over /tmp or the home after the binds
     assert [i for i, a in enumerate(args) if a == "--tmpfs"] == sorted([tmpfs, home])
     assert env["COURSEKIT_CACHE_DIR"] == str(cache)
+
+
+def test_private_cache_copy_keeps_only_the_graders_numba_version(tmp_path):
+    """numba's cache has one directory per version of coursekit's sources; a sandbox gets the grader's."""
+    from coursekit.course.grading.sandbox import _private_copy
+
+    base = tmp_path / "cache"
+    for d in ("tag/numba/aaaa", "tag/numba/bbbb", "tag/kernels"):
+        (base / d).mkdir(parents=True)
+        (base / d / "f.nbi").write_text(d)
+    (base / "tag" / "kernels" / "x.lock").write_text("")
+    _private_copy(base, tmp_path / "copy", None, keep_numba=str(base / "tag" / "numba" / "bbbb"))
+    got = sorted(p.relative_to(tmp_path / "copy").as_posix() for p in (tmp_path / "copy").rglob("*") if p.is_file())
+    assert got == ["tag/kernels/f.nbi", "tag/numba/bbbb/f.nbi"]

@@ -382,9 +382,22 @@ def _grader_caches() -> tuple[Path | None, str | None]:
     return (base if base.is_dir() else None), numba_dir
 
 
-def _private_copy(src: Path, dst: Path, uid: int | None) -> None:
-    """A copy of ``src`` for one sandbox (mtimes kept, so numba's cache index matches), owned by its uid."""
-    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns("*.lock", ".write-probe-*"))
+def _private_copy(src: Path, dst: Path, uid: int | None, keep_numba: str | None = None) -> None:
+    """A copy of ``src`` for one sandbox (mtimes kept, so numba's cache index matches), owned by its uid.
+
+    ``keep_numba``: numba's cache directory of the grader; of the per-source-version
+    directories beside it (``.../numba/<digest>``, :func:`coursekit._jit._ensure_numba_cache_dir`)
+    only that one is copied -- the others are older versions of coursekit."""
+    plain = shutil.ignore_patterns("*.lock", ".write-probe-*")
+    keep = Path(keep_numba).resolve() if keep_numba else None
+
+    def ignore(directory, names):
+        skip = set(plain(directory, names))
+        if keep is not None and Path(directory).resolve() == keep.parent:
+            skip.update(n for n in names if n != keep.name)
+        return skip
+
+    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
     if uid is not None:
         for dirpath, _, filenames in os.walk(dst):
             os.chown(dirpath, uid, uid)
@@ -444,7 +457,7 @@ def _jail_args(private: Path, limits: Limits, forbidden, uid: int | None) -> tup
     made.add(str(pkg))
     base, numba_dir = _grader_caches()
     if base is not None and not any(_inside(str(base), p) for p in _python_paths()):
-        _private_copy(base, copies / "cache", uid)
+        _private_copy(base, copies / "cache", uid, keep_numba=numba_dir)
         parents(str(base))
         args.extend(["--bind", str(copies / "cache"), str(base)])
         env["COURSEKIT_CACHE_DIR"] = str(base)
