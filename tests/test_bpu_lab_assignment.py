@@ -67,9 +67,8 @@ def _source_nb():
 # ---------------------------------------------------------------------------- the notebook
 
 def test_headings_state_the_points_of_their_cells():
-    # the challenge's heading says "Challenge:", not "Challenge (optional)" (the intro says it is optional)
     static.check_headings(_source_nb(), points=POINTS, manual_points=MANUAL_POINTS, sections=5, core_tasks=4,
-                          total=30, core_points=26, challenge_points=4, challenge_marker="Challenge")
+                          total=30, core_points=26, challenge_points=4)
 
 
 def test_notebook_points_manual_answer_and_rubric():

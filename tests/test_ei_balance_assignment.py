@@ -82,9 +82,8 @@ def _source_nb():
 
 def test_headings_state_the_points_of_their_cells():
     """Every '## N. ... (P points)' heading: P = the nbgrader points of the cells below it; they sum to the total."""
-    # the intro names the written answers' tasks, not their points: manual_in_intro=False
     static.check_headings(_source_nb(), points=POINTS, manual_points=MANUAL_POINTS, sections=8, core_tasks=7,
-                          total=38, core_points=33, challenge_points=5, manual_in_intro=False)
+                          total=38, core_points=33, challenge_points=5)
 
 
 def test_notebook_points_manual_answers_and_rubrics():

@@ -263,12 +263,11 @@ def test_notebook_points_headings_and_manual_answers(course):
     nb = _release_nb(course)
     static.check_notebook_points(nb, load_spec(SOURCE_DIR), points=POINTS, manual_points=WRITTEN)
     assert all(c.source.strip() == "YOUR ANSWER HERE" for c in nb.cells if _gid(c) in WRITTEN)
-    # the headings' points add up: core 24 (tasks 1-5), challenge 6 (tasks 6-7), 30 in all; the intro says how
-    # many written answers there are, not their points: manual_in_intro=False
+    # the headings' points add up: core 24 (tasks 1-5), challenge 6 (tasks 6-7), 30 in all
     core = sum(v for k, v in POINTS.items() if k in CORE) + sum(WRITTEN.values())
     assert core == 24
     static.check_headings(nb, points=POINTS, manual_points=WRITTEN, sections=7, core_tasks=5, total=30,
-                          core_points=24, challenge_points=6, manual_in_intro=False,
+                          core_points=24, challenge_points=6,
                           challenge_marker="# Challenge (optional, 6 points)")
     source = nbformat.read(SOURCE_DIR / NOTEBOOK, as_version=4)
     static.check_hidden_cells(source, [g for g in POINTS if g.endswith("_hidden")])

@@ -175,9 +175,8 @@ def test_the_untrained_network_fails_the_accuracy_check():
 # ---------------------------------------------------------------------------- the notebook
 
 def test_headings_state_the_points_of_their_cells():
-    # the intro says the written answers are graded by hand without their points: manual_in_intro=False
     static.check_headings(_source_nb(), points=POINTS, manual_points=MANUAL_POINTS, sections=5, core_tasks=4,
-                          total=35, core_points=30, challenge_points=5, manual_in_intro=False)
+                          total=35, core_points=30, challenge_points=5)
 
 
 def test_notebook_points_manual_answers_and_rubrics():
