@@ -40,10 +40,8 @@ def is_tonic(st, t0):
     return isi_cv(st, t0) < 0.05 and abs(adaptation_index(st, t0)) < 0.02
 
 
-def is_adapting(st):
-    """The shared criterion (coursekit.analysis.firing_patterns.is_adapting_train): index > 0.01,
-    last ISI >= 1.25 x first, ISIs never shrink > 5 %."""
-    return is_adapting_train(st)
+#: index > 0.01, last ISI >= 1.25 x first, ISIs never shrink > 5 % (the shared criterion)
+is_adapting = is_adapting_train
 
 
 def is_bursting(st, t0=0.0):

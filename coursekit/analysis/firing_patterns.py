@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .spikes import _spikes, adaptation_index, bursts, isi_cv
+from .spikes import _spikes, adaptation_index, bursts, isi_cv, window
 
 #: every label :func:`classify_firing_pattern` can return, in the order its rules are tried
 FIRING_PATTERNS = ("silent", "transient", "delayed", "tonic", "bursting", "irregular", "initial_burst",
@@ -212,10 +212,6 @@ def classify_firing_pattern(spike_times, duration: float, onset: float = 0.0) ->
 # used both by the float tests (tests/test_presets.py) and by the emulated chip
 # (coursekit.bpu.patterns), so "reproduced on the chip" means the same test holds.
 
-def _in_window(st, a, b=math.inf):
-    return st[(st >= a) & (st < b)]
-
-
 def is_adapting_train(spike_times) -> bool:
     """Adapting: adaptation index (Naud et al. 2008) > 0.01, last ISI >= 1.25 x the first, ISIs never shrink > 5 %.
 
@@ -240,12 +236,12 @@ def thalamocortical_holds(spike_times) -> bool:
     [550, 750) ms, all before 600 ms, ISIs < 20 ms).
     """
     st = _spikes(spike_times)
-    depol = _in_window(st, 50.0, 250.0)
+    depol = window(st, 50.0, 250.0)
     if not (depol.size >= 10 and isi_cv(depol, depol[-8]) < 0.1):
         return False
-    if _in_window(st, 250.0 + float(np.max(np.diff(depol))), 550.0).size:
+    if window(st, 250.0 + float(np.max(np.diff(depol))), 550.0).size:
         return False
-    rebound = _in_window(st, 550.0, 750.0)
+    rebound = window(st, 550.0, 750.0)
     return bool(2 <= rebound.size <= 8 and rebound[-1] < 600.0 and np.all(np.diff(rebound) < 20.0))
 
 
@@ -288,8 +284,8 @@ def low_threshold_spiking_holds(spike_times) -> bool:
     ms), silent from 300 to 600 ms, at least one rebound spike in [600, 650) ms.
     """
     st = _spikes(spike_times)
-    return bool(is_adapting_train(_in_window(st, 20.0, 300.0)) and _in_window(st, 600.0, 650.0).size >= 1
-                and _in_window(st, 300.0, 600.0).size == 0)
+    return bool(is_adapting_train(window(st, 20.0, 300.0)) and window(st, 600.0, 650.0).size >= 1
+                and window(st, 300.0, 600.0).size == 0)
 
 
 __all__ = ["FIRING_PATTERNS", "PatternMeasures", "pattern_measures", "classify_firing_pattern",
