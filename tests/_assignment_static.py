@@ -200,13 +200,100 @@ def check_hidden_cells(nb, hidden) -> None:
         f"those cells only")
 
 
+#: the tolerances a check takes when its call names none (coursekit.course.grading.checks)
+CHECK_DEFAULT_TOLERANCE = {"check_function": (1e-6, 1e-9), "check_value": (1e-6, 1e-9)}
+#: a float in a committed test cell may sit this fraction of its check's tolerance from the value grading.py
+#: computes here; floats outside a check with a tolerance must agree to FLOAT_RTOL (relative) + FLOAT_ATOL
+CHECK_TOLERANCE_FRACTION = 0.1
+FLOAT_RTOL, FLOAT_ATOL = 1e-12, 1e-14
+
+
+def _float_literals(source: str) -> list[tuple[int, int, float, float, float]]:
+    """Every float literal of ``source`` (a negative one with its minus): (start, end, value, rtol, atol).
+
+    start/end are offsets into ``source``; rtol/atol are the tolerance of the innermost call that grades it
+    (its ``rtol=``/``atol=`` keywords, else :data:`CHECK_DEFAULT_TOLERANCE`), or None/None outside one.
+    """
+    lines = source.splitlines(keepends=True)
+    starts = np.cumsum([0] + [len(line.encode()) for line in lines])
+    raw = source.encode()
+
+    def offset(lineno, col):  # ast columns count UTF-8 bytes
+        return len(raw[:starts[lineno - 1] + col].decode())
+
+    out = []
+
+    def visit(node, tol):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            kw = {k.arg: k.value.value for k in node.keywords
+                  if k.arg in ("rtol", "atol") and isinstance(k.value, ast.Constant)}
+            if kw or name in CHECK_DEFAULT_TOLERANCE:
+                rtol, atol = CHECK_DEFAULT_TOLERANCE.get(name, (0.0, 0.0))
+                tol = (float(kw.get("rtol", rtol)), float(kw.get("atol", atol)))
+        number = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else node
+        if isinstance(number, ast.Constant) and type(number.value) is float:
+            sign = -1.0 if number is not node else 1.0
+            out.append((offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset),
+                        sign * number.value, *(tol or (None, None))))
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, tol)
+
+    visit(ast.parse(source), None)
+    return sorted(out)
+
+
+def cell_differences(got: str, want: str) -> str | None:
+    """How the committed cell ``got`` differs from ``want`` (what grading.py writes here), or None.
+
+    The text must be the same once every float literal is set aside: code, comments, strings, integers and
+    the tolerances themselves.  Each float must then agree with grading.py's within
+    :data:`CHECK_TOLERANCE_FRACTION` of the tolerance its check grades it with (rtol * |x| + atol), or to
+    :data:`FLOAT_RTOL` outside a check.  The expected values come from coursekit's compiled kernels and from
+    numpy, whose last bits depend on the CPU (libm's and numpy's SIMD exp and log, fused multiply-adds): on
+    another x86-64 machine the Hodgkin-Huxley assignments' 17-digit values differ, while the same machine's
+    grader gives the solution full marks with them.  A value that moved by a tenth of its tolerance is
+    stale; one that moved by rounding is not.
+    """
+    if got == want:
+        return None
+    try:
+        floats_got, floats_want = _float_literals(got), _float_literals(want)
+    except SyntaxError as err:
+        return f"it is not Python: {err}"
+
+    def skeleton(text, floats):
+        pieces, at = [], 0
+        for a, b, *_ in floats:
+            pieces += [text[at:a], "<float>"]
+            at = b
+        return "".join(pieces + [text[at:]])
+
+    if skeleton(got, floats_got) != skeleton(want, floats_want):
+        return "its code or text differs"
+    for (a, b, x, *_), (_, _, y, rtol, atol) in zip(floats_got, floats_want):
+        if rtol is None:
+            allowed = FLOAT_RTOL * abs(y) + FLOAT_ATOL
+        else:
+            allowed = max(CHECK_TOLERANCE_FRACTION * (rtol * abs(y) + atol), FLOAT_RTOL * abs(y))
+        if abs(x - y) > allowed:
+            return f"the value {got[a:b]} should be {y!r} (allowed {allowed:.1e})"
+    return None
+
+
 def check_test_cells_from_grading(nb, grading, *, assignment: str, points: dict) -> None:
-    """Every autograded test cell is exactly what ``grading.notebook_test_cells()`` writes."""
+    """Every autograded test cell is what ``grading.notebook_test_cells()`` writes.
+
+    The same text, with every float close to the value computed here, as :func:`cell_differences` says:
+    the last bits of a simulated value depend on the machine.
+    """
     want = grading.notebook_test_cells()
     assert set(want) == set(points), (
         f"grading.py writes the cells {sorted(want)}, the notebook's test cells are {sorted(points)}")
     got = {gid(c): c.source for c in nb.cells if gid(c) in want}
-    stale = sorted(g for g in want if got.get(g) != want[g])
+    stale = {g: ("the cell is missing" if g not in got else cell_differences(got[g], want[g])) for g in want}
+    stale = {g: why for g, why in sorted(stale.items()) if why is not None}
     assert not stale, f"test cells differ from grading.py (run python solutions/{assignment}/grading.py): {stale}"
 
 

@@ -222,6 +222,41 @@ def test_test_cells_fail_on_a_stale_cell(solution, grading):
         S.check_test_cells_from_grading(nb, grading, assignment="cann_1", points=POINTS)
 
 
+def _nudge(cell, graded: bool, by: float):
+    """Move the first float of ``cell`` that a check grades (``graded``) or the first one no check grades (an
+    input) by ``by`` times the check's tolerance rtol * |x| + atol (by times |x| for an input)."""
+    a, b, x, rtol, atol = next(f for f in S._float_literals(cell.source) if (f[3] is not None) == graded)
+    step = by * (rtol * abs(x) + atol) if graded else by * abs(x)
+    cell.source = cell.source[:a] + repr(x + step) + cell.source[b:]
+    return cell.source[a:b]
+
+
+def test_test_cells_pass_with_values_that_differ_by_rounding(solution, grading):
+    """Another CPU computes the expected values to within rounding: that is not a stale cell."""
+    def change(nb):
+        cell = _cell(nb, "test_rhs_visible")
+        _nudge(cell, graded=True, by=0.05)
+        _nudge(cell, graded=False, by=3e-13)
+    S.check_test_cells_from_grading(_edit(solution, change), grading, assignment="cann_1", points=POINTS)
+
+
+@pytest.mark.parametrize("graded, by", [(True, 0.2), (True, -0.2), (False, 2e-12), (False, -1e-9)])
+def test_test_cells_fail_on_a_value_that_moved(solution, grading, graded, by):
+    """A tenth of the check's tolerance for an expected value; 1e-12 relative for an input."""
+    moved = []
+    nb = _edit(solution, lambda nb: moved.append(_nudge(_cell(nb, "test_rhs_visible"), graded, by)))
+    with pytest.raises(AssertionError, match=f"run python solutions/cann_1/grading.py.*the value {moved[0]}"):
+        S.check_test_cells_from_grading(nb, grading, assignment="cann_1", points=POINTS)
+
+
+@pytest.mark.parametrize("old, new", [("1e-12", "1e-11"), ("0.6649038006690545", "-0.6649038006690545"),
+                                      ("labels=[", "labels=[ ")])
+def test_test_cells_fail_on_a_changed_tolerance_sign_or_text(solution, grading, old, new):
+    nb = _edit(solution, lambda nb: _replace(_cell(nb, "test_rhs_visible"), old, new))
+    with pytest.raises(AssertionError, match="run python solutions/cann_1/grading.py"):
+        S.check_test_cells_from_grading(nb, grading, assignment="cann_1", points=POINTS)
+
+
 def test_test_cells_fail_when_grading_writes_other_cells(solution, grading):
     want = grading.notebook_test_cells()
     fewer = types.SimpleNamespace(
