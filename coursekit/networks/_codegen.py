@@ -32,7 +32,7 @@ import inspect
 import re
 from pathlib import Path
 
-from ..solvers._codegen import _dependency_text, bind_helpers, load_generated, solver_sources
+from ..solvers._codegen import KERNEL_DECORATOR, _dependency_text, bind_helpers, load_generated, solver_sources
 from . import _templates
 
 _loaded: dict[tuple, object] = {}
@@ -67,12 +67,12 @@ def _channel_code(channels, indent_views: str, indent_sums: str) -> tuple[str, s
         views += [f"G_{c} = G[{base}:{base} + n]", f"R_{c} = RING[{ring}:{ring} + n]",
                   f"ed_{c} = decay_now[{c}]", f"E_{c} = ch_E[{c}]"]
         if kind == _templates.EXPONENTIAL:
-            sums += [f"g = G_{c}[i] * ed_{c} + R_{c}[i]"]
+            sums += [f"g = fma(G_{c}[i], ed_{c}, R_{c}[i])"]
         else:
             views += [f"H_{c} = H[{base}:{base} + n]", f"er_{c} = rise_now[{c}]", f"kap_{c} = kappa_now[{c}]"]
-            sums += [f"g = G_{c}[i] * ed_{c} + H_{c}[i] * kap_{c}", f"H_{c}[i] = H_{c}[i] * er_{c} + R_{c}[i]"]
+            sums += [f"g = fma(G_{c}[i], ed_{c}, H_{c}[i] * kap_{c})", f"H_{c}[i] = fma(H_{c}[i], er_{c}, R_{c}[i])"]
         sums += [f"R_{c}[i] = 0.0", f"G_{c}[i] = g"]
-        sums += ["gsum += g", f"isum += g * E_{c}"] if cond else ["isum += g"]
+        sums += ["gsum += g", f"isum = fma(g, E_{c}, isum)"] if cond else ["isum += g"]
     return ("".join(indent_views + v + "\n" for v in views), "".join(indent_sums + v + "\n" for v in sums))
 
 
@@ -99,9 +99,8 @@ def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: in
         raise RuntimeError("step_population must loop `for c in range(C):` inside `for i in range(n):`")
     views, sums = _channel_code(channels, neurons.group(1), loop.group(1))
     body = body[:neurons.start()] + views + body[neurons.start():loop.start()] + sums + body[loop.end():]
-    # arcp: divisions by loop-invariant parameters (tau) become multiplications
-    # by a hoisted reciprocal; contract: fused multiply-adds.  Both deterministic.
-    return (helpers + "\n\n\n" + '@njit(cache=True, error_model="numpy", fastmath={"arcp", "contract"})\n'
+    # compiled like the single-neuron kernels (arcp, no contract; see solvers._codegen.KERNEL_DECORATOR)
+    return (helpers + "\n\n\n" + KERNEL_DECORATOR + "\n"
             + head + "\n" + body)
 
 
@@ -158,7 +157,7 @@ def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
         "from coursekit.neurons._kernels import SIGN_ONLY\n"
         "from coursekit.synapses.kinetic import mg_block\n"
         f"from coursekit.networks._templates import {consts}\n"
-        "from coursekit.solvers._expm1 import expm1v\n"
+        "from coursekit.solvers._expm1 import expm1v, fma\n"
         "from coursekit.solvers.exponential_euler import H\n"
         + "".join(imports) + "\n\n" + body + "\n"
     )

@@ -50,6 +50,7 @@ import math
 import numpy as np
 
 from coursekit.networks._fastmath import stack_empty
+from coursekit.solvers._expm1 import fma
 from coursekit.solvers import euler as _euler, exponential_euler as _exponential_euler, heun as _heun, rk4 as _rk4
 from coursekit.solvers._templates import euler_step, exponential_euler_step, heun_step, rk4_step
 from coursekit.networks._presynaptic import (KC_COND, KC_DECAY, KC_E, KC_EON, KC_MG, KC_SINF, kinetic_events,
@@ -124,15 +125,15 @@ def step_population(rhs, event, reset, method, d, n_params, vidx, hold, has_kine
             o = c * Ntot + gstart + i
             r = (c * L + slot) * Ntot + gstart + i
             if ch_kind[c] == EXPONENTIAL:
-                g = G[o] * decay_now[c] + RING[r]
+                g = fma(G[o], decay_now[c], RING[r])
             else:
-                g = G[o] * decay_now[c] + H[o] * kappa_now[c]
-                H[o] = H[o] * rise_now[c] + RING[r]
+                g = fma(G[o], decay_now[c], H[o] * kappa_now[c])
+                H[o] = fma(H[o], rise_now[c], RING[r])
             RING[r] = 0.0
             G[o] = g
             if ch_cond[c]:
                 gsum += g
-                isum += g * ch_E[c]
+                isum = fma(g, ch_E[c], isum)
             else:
                 isum += g
         if has_kinetic:

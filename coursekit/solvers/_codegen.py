@@ -43,6 +43,13 @@ _FIXED_METHODS = {
     "EULER_MARUYAMA": _templates.EULER_MARUYAMA,
 }
 
+#: how every generated kernel is compiled, single-neuron and network alike (:mod:`coursekit.networks._codegen`):
+#: numpy's error model, and ``arcp`` (a division by a parameter may become a multiplication by its reciprocal,
+#: hoisted out of the loop) but no ``contract`` (LLVM would fuse a*b + c differently in the scalar and the
+#: vectorised loop); the fused multiply-adds that matter are written out (:func:`coursekit.solvers._expm1.fma`).
+#: The model's ``rhs`` is inlined (``numpy_twin``) in both, so one neuron takes bit-identical steps in each.
+KERNEL_DECORATOR = '@njit(cache=True, error_model="numpy", fastmath={"arcp"})'
+
 #: parameters of a step helper that are model functions (bound as globals)
 MODEL_FUNCTIONS = ("rhs", "event", "reset", "diffusion")
 
@@ -110,7 +117,7 @@ def _template_source(n_state: int | None = None) -> str:
     parts = []
     for label, code in _FIXED_METHODS.items():
         h = head.replace("def run_fixed(", f"def run_fixed_{label.lower()}(").replace(", method,", ",", 1)
-        parts.append(f"@njit(cache=True)\n{h}\n    method = {code}\n{rest}")
+        parts.append(f"{KERNEL_DECORATOR}\n{h}\n    method = {code}\n{rest}")
     variants = ", ".join(f"{code}: run_fixed_{label.lower()}" for label, code in _FIXED_METHODS.items())
     args = head[head.index("(") + 1: head.rindex(")")]
     call = args.replace(", method,", ",", 1)
@@ -118,7 +125,7 @@ def _template_source(n_state: int | None = None) -> str:
                  f"    return _FIXED[method]({call})")
     for name in ("run_rk45", "rhs_many"):
         head, rest = _strip_funcs(name)
-        parts.append("@njit(cache=True)\n" + head + "\n" + rest)
+        parts.append(KERNEL_DECORATOR + "\n" + head + "\n" + rest)
     body = "\n\n".join(parts)
     helpers, body = bind_helpers(body)
     body = helpers + "\n\n\n" + body
@@ -149,12 +156,15 @@ def _module_source(module_name: str, n_state: int | None = None) -> str:
         "import math\n\nimport numpy as np\n\n"
         "from coursekit._jit import njit\n"
         f"from coursekit.solvers._templates import {consts}, append_spike\n"
-        "from coursekit.solvers._expm1 import expm1v\n"
+        "from coursekit.solvers._expm1 import expm1v, fma\n"
         f"{scratch}\n"
         "from coursekit.solvers.exponential_euler import H\n"
         "from coursekit.solvers.rk45 import (A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64,\n"
         "                                    A65, B1, B3, B4, B5, B6, C2, C3, C4, C5, E1, E3, E4, E5, E6, E7)\n"
-        f"from {module_name} import rhs, event, reset, diffusion\n\n\n"
+        "from coursekit.networks._fastmath import numpy_twin\n"
+        f"import {module_name} as _model\n"
+        f"from {module_name} import event, reset, diffusion\n\n"
+        "rhs = numpy_twin(_model.rhs)\n\n\n"
         f"{body}\n"
     )
 
