@@ -37,6 +37,12 @@ synaptic event a 4-byte target index read and the target's 8-byte conductance re
 the stream-triad bandwidth measured on a working set of the network's size.  Both rates are measured in
 the same run.  Counting a division as one operation, and bytes rather than cache lines, errs low: it is
 a lower bound for any code doing these updates at float64, not the cost model of one implementation.
+
+Where the time goes: coursekit and the hand kernel also run the same neurons, channels and initial
+conductances without synapses (``coursekit_neurons_s``, ``hand_neurons_s``; the network falls silent as
+the conductances decay, so this is the per-neuron update alone), which splits each one's time into its
+neuron loop and the delivery of events (``delivery_*_ns_per_event``: the difference per synaptic event of
+the connected run).
 """
 from __future__ import annotations
 
@@ -385,7 +391,8 @@ def main(argv=None):
         run_hand(method, inp, 100)
         if brian is not None:
             brian.run(method=method, N=N_TOTAL, p=P_CONN, T=10.0, seed=99)
-    best = {m: dict(ck=np.inf, hand=np.inf, brian=np.inf, brian_steps=np.inf) for m in METHODS}
+    best = {m: dict(ck=np.inf, hand=np.inf, ck_neurons=np.inf, hand_neurons=np.inf, brian=np.inf, brian_steps=np.inf)
+            for m in METHODS}
     info = {m: {} for m in METHODS}
     count_diff = {m: [] for m in METHODS}
     for r in range(args.repeats):
@@ -402,6 +409,16 @@ def main(argv=None):
             b["ck"] = min(b["ck"], t_ck)
             b["hand"] = min(b["hand"], t_hand)
             count_diff[method].append((n_hand - n_ck) / n_ck)
+            # the neuron loops alone: the same neurons, channels and initial conductances without synapses
+            # (both networks fall silent as the conductances decay; what remains is the per-neuron update)
+            net0 = build(method, seed=1 + r, p=0.0)
+            net0.run(DT)
+            t0 = time.perf_counter()
+            net0.run(T, progress=False)
+            b["ck_neurons"] = min(b["ck_neurons"], time.perf_counter() - t0)
+            alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
+            b["hand_neurons"] = min(b["hand_neurons"], run_hand(method, alone, nsteps + 1)[0])
+            del net0, alone
             info[method].update(rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
                                 events=synaptic_events(net, res), synapses=sum(p.n_synapses for p in net.projections),
                                 bytes_per_synapse=net.memory_per_synapse(), footprint=footprint_bytes(inp))
@@ -421,6 +438,10 @@ def main(argv=None):
         b, i = best[m], info[m]
         fl = floor(m, N_TOTAL, nsteps, i["events"], i["footprint"], F, BW[m])
         d = dict(coursekit_s=b["ck"], hand_s=b["hand"], coursekit_over_hand=b["ck"] / b["hand"],
+                 coursekit_neurons_s=b["ck_neurons"], hand_neurons_s=b["hand_neurons"],
+                 neurons_coursekit_over_hand=b["ck_neurons"] / b["hand_neurons"],
+                 delivery_coursekit_ns_per_event=(b["ck"] - b["ck_neurons"]) / i["events"] * 1e9,
+                 delivery_hand_ns_per_event=(b["hand"] - b["hand_neurons"]) / i["events"] * 1e9,
                  spike_count_diff_max=max(count_diff[m], key=abs), **i, ops_per_update=OPS_PER_UPDATE[m],
                  bandwidth_GB_s=BW[m] / 1e9, **fl, coursekit_over_floor=b["ck"] / fl["floor_s"],
                  hand_over_floor=b["hand"] / fl["floor_s"])
