@@ -68,8 +68,8 @@ def test_template_runs_as_plain_python_and_agrees_with_the_compiled_kernel(tmp_p
     assert on["E_t"].size > 10 and on["A_t"].size > 10  # the network is active
     for key in off.files:
         if key.startswith(("V_", "w")):
-            # the compiled population kernel divides by a hoisted reciprocal
-            # (fastmath arcp): last bits only
+            # compiled and plain Python round alike except where they call
+            # different math libraries: last bits only
             np.testing.assert_allclose(off[key], on[key], rtol=0, atol=1e-9)
         else:  # spike times and indices: identical
             np.testing.assert_array_equal(off[key], on[key])

@@ -3,7 +3,7 @@
 Both kernels splice each method's one ``step`` from :mod:`coursekit.solvers`
 (the network's with the synaptic input ``isum - gsum V``, zero here), inline the
 model's ``rhs`` and are compiled alike (``solvers._codegen.KERNEL_DECORATOR``:
-``fastmath`` ``arcp``, no ``contract``; the fused multiply-adds written out),
+no ``fastmath``; the fused multiply-adds written out),
 so up to the first spike the two trajectories are the same to the last bit --
 the network's vectorised population loop and the single neuron's scalar loop
 included.  After the first spike the two differ by design: ``simulate``

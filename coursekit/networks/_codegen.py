@@ -100,7 +100,7 @@ def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: in
         raise RuntimeError("step_population must loop `for c in range(C):` inside `for i in range(n):`")
     views, sums = _channel_code(channels, neurons.group(1), loop.group(1))
     body = body[:neurons.start()] + views + body[neurons.start():loop.start()] + sums + body[loop.end():]
-    # compiled like the single-neuron kernels (arcp, no contract; see solvers._codegen.KERNEL_DECORATOR),
+    # compiled like the single-neuron kernels (no fastmath; see solvers._codegen.KERNEL_DECORATOR),
     # without numba's reference counting where numba offers that (see _POPULATION_DECORATOR)
     return (helpers + "\n\n\n" + _POPULATION_DECORATOR + "\n"
             + head + "\n" + body)

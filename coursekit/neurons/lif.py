@@ -22,10 +22,11 @@ _V_REST, _V_RESET, _V_TH, _TAU, _R, _T_REF = range(6)
 def rhs(t, y, I, p, dydt):
     """tau dV/dt = -(V - V_rest) + R I.
 
-    Written R I + (V_rest - V) with one rounding (``fma``): the network's neuron loop is compiled without
-    fastmath's contract, so the fused multiply-add that pays is spelt out (solvers._codegen.KERNEL_DECORATOR).
+    Written (R I + (V_rest - V)) (1 / tau), with one rounding for R I + (V_rest - V) (``fma``): the kernels
+    are compiled without fastmath (solvers._codegen.KERNEL_DECORATOR), so the fused multiply-add that pays is
+    spelt out, and so is the reciprocal, which the population loop then computes once.
     """
-    dydt[0] = fma(p[_R], I, p[_V_REST] - y[0]) / p[_TAU]
+    dydt[0] = fma(p[_R], I, p[_V_REST] - y[0]) * (1.0 / p[_TAU])
 
 
 @njit

@@ -44,11 +44,13 @@ _FIXED_METHODS = {
 }
 
 #: how every generated kernel is compiled, single-neuron and network alike (:mod:`coursekit.networks._codegen`):
-#: numpy's error model, and ``arcp`` (a division by a parameter may become a multiplication by its reciprocal,
-#: hoisted out of the loop) but no ``contract`` (LLVM would fuse a*b + c differently in the scalar and the
-#: vectorised loop); the fused multiply-adds that matter are written out (:func:`coursekit.solvers._expm1.fma`).
-#: The model's ``rhs`` is inlined (``numpy_twin``) in both, so one neuron takes bit-identical steps in each.
-KERNEL_DECORATOR = '@njit(cache=True, error_model="numpy", fastmath={"arcp"})'
+#: numpy's error model and no fastmath, so every operation rounds as written, on any CPU.  With ``contract``
+#: LLVM fused a*b + c differently in the scalar and the vectorised loop; with ``arcp`` it turned a division
+#: into a multiplication by the reciprocal in one loop and not in the other on an AVX2 CPU.  The fused
+#: multiply-adds that matter are written out (:func:`coursekit.solvers._expm1.fma`), and so is LIF's
+#: reciprocal of tau.  The model's ``rhs`` is inlined (``numpy_twin``) in both, so one neuron takes
+#: bit-identical steps in each.
+KERNEL_DECORATOR = '@njit(cache=True, error_model="numpy")'
 
 #: parameters of a step helper that are model functions (bound as globals)
 MODEL_FUNCTIONS = ("rhs", "event", "reset", "diffusion")

@@ -6,7 +6,7 @@ that blocks vectorisation (numba has no SVML here).  Exponential Euler uses it
 in both the single-neuron and the network kernels, so the two take the same step.
 
 ``fma(a, b, c)`` is a * b + c rounded once.  The kernels are compiled without
-``fastmath``'s ``contract`` (with it LLVM fuses a*b + c in one loop and not in
+``fastmath`` (with its ``contract`` LLVM fuses a*b + c in one loop and not in
 another, so a vectorised population and a scalar neuron would differ in the last
 bits); the fused multiply-adds that pay (the polynomial, exponential Euler's
 update) are written out instead, the same in every kernel.
