@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +30,8 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 def _writable(path: Path) -> bool:
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".write-probe-{os.getpid()}"
+        # one probe per process and thread: two threads sharing a name would unlink each other's
+        probe = path / f".write-probe-{os.getpid()}-{threading.get_ident()}"
         probe.write_text("")
         probe.unlink()
         return True

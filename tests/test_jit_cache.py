@@ -119,3 +119,35 @@ def test_numba_cache_belongs_to_one_version_of_the_sources(tmp_path):
     lif_step = copy / "networks" / "_lif.py"
     lif_step.write_text(lif_step.read_text() + "\n# an edit\n")
     assert source_digest(copy) != before
+
+
+def test_threads_writing_the_same_generated_module_do_not_collide(tmp_path, monkeypatch):
+    """The grader computes references in a thread pool: threads of one process may write one kernel file
+    at once (each must have a temporary file of its own; a name made of the process id was shared)."""
+    import threading
+
+    from coursekit import _jit
+    from coursekit.solvers import _codegen
+
+    monkeypatch.setattr(_jit, "_CACHE_ROOT", tmp_path)
+    errors, barrier = [], threading.Barrier(8)
+
+    def write(i):
+        try:
+            barrier.wait()
+            for k in range(20):
+                # a new content each time, so every call writes (and renames) the file
+                mod = _codegen.load_generated("thread_race", f"VALUE = {i * 100 + k}\n")
+                assert isinstance(mod.VALUE, int)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert (tmp_path / "kernels" / "thread_race.py").read_text().startswith("VALUE = ")
+    assert not list((tmp_path / "kernels").glob("*.tmp")), "no temporary file is left behind"
+    assert (tmp_path / "kernels" / "thread_race.py").stat().st_mode & 0o777 == 0o644

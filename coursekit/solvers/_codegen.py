@@ -16,6 +16,7 @@ import inspect
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 from .. import _jit
@@ -228,9 +229,19 @@ def load_generated(stem: str, source: str):
     except OSError:
         current = None
     if current != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
+        # a temporary file of this writer's own, then an atomic rename: other processes and other threads
+        # of this one (the grader computes references in a thread pool) may write the same kernel at once;
+        # a name made of the process id alone was shared by threads, and one thread's rename then found
+        # the file already moved (FileNotFoundError, a grader error in a student's feedback)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{stem}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(source)
+            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from a grader's jail running as another user
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     qualified = f"coursekit_kernels.{stem}"
     spec = importlib.util.spec_from_file_location(qualified, path)
     mod = importlib.util.module_from_spec(spec)
