@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 import os
-import threading
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numba

@@ -23,6 +23,7 @@ to fail.
 from __future__ import annotations
 
 import ast
+import inspect
 import io
 import re
 import tokenize
@@ -31,7 +32,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from coursekit.course.grading import pipeline
+from coursekit.course.grading import checks as grading_checks, pipeline
 from coursekit.course.grading.spec import CellSpec
 
 #: a numbered section heading, on a line of its own in a markdown cell
@@ -200,8 +201,14 @@ def check_hidden_cells(nb, hidden) -> None:
         f"those cells only")
 
 
-#: the tolerances a check takes when its call names none (coursekit.course.grading.checks)
-CHECK_DEFAULT_TOLERANCE = {"check_function": (1e-6, 1e-9), "check_value": (1e-6, 1e-9)}
+def _default_tolerance(check) -> tuple[float, float]:
+    params = inspect.signature(check).parameters
+    return params["rtol"].default, params["atol"].default
+
+
+#: the tolerances a check takes when its call names none: read off coursekit.course.grading.checks
+CHECK_DEFAULT_TOLERANCE = {f.__name__: _default_tolerance(f) for f in (grading_checks.check_function,
+                                                                       grading_checks.check_value)}
 #: a float in a committed test cell may sit this fraction of its check's tolerance from the value grading.py
 #: computes here; floats outside a check with a tolerance must agree to FLOAT_RTOL (relative) + FLOAT_ATOL
 CHECK_TOLERANCE_FRACTION = 0.1
