@@ -1,6 +1,7 @@
 """Network engine: neuron updates against the single-neuron solver, exact channel
 responses with delays, connectivity rules, plasticity on the event path against
 the pair rules, reproducibility and bad input."""
+import copy
 import math
 
 import numpy as np
@@ -55,6 +56,50 @@ def test_channel_response_and_delay_are_exact(synapse):
     s = 10.0 - 3.0
     ref = synapse.simulate([0.0], 10.0, dt=0.1).g[int(round(s / 0.1))] * 1.5
     assert net.conductance("P", synapse)[0] == pytest.approx(ref, rel=1e-10)
+
+
+def _copy(synapse):
+    """A synapse of the same dynamics (so it shares the channel), as a separate object."""
+    return copy.copy(synapse)
+
+
+@pytest.mark.parametrize("synapse", [Exponential(tau=5.0, E=0.0, g_max=2.0),
+                                     DualExponential(tau_decay=8.0, tau_rise=2.0, g_max=2.0)],
+                         ids=["Exponential", "DualExponential"])
+def test_spikes_without_and_with_delay_share_a_channel_exactly(synapse):
+    # spikes of delay 0 go straight into the channel, delayed ones through the ring
+    # buffer: on one channel, against each synapse's own response, summed
+    times, idx = [1.0, 2.0, 2.3, 4.0], [0, 1, 0, 1]
+    W1 = np.array([[1.0, 0.5, 0.0], [0.0, 2.0, 1.5]])
+    W2 = np.array([[0.7, 0.0, 1.1], [0.4, 0.9, 0.0]])
+    D2 = np.array([[0.0, 0.5, 1.2], [0.5, 0.0, 2.0]])  # ms; 0 goes straight in
+
+    def network():
+        net = Network(dt=0.1, seed=0)
+        net.add_spike_source("S", 2, times=times, indices=idx)
+        net.add_population("P", LIF(V_th=1e6, V_reset=-70.0), 3)
+        net.connect("S", "P", synapse, weight=W1, rule="all_to_all")
+        net.connect("S", "P", _copy(synapse), weight=W2, rule="all_to_all", delay=D2)
+        return net
+
+    T = 12.0
+    ref = np.zeros((int(round(T / 0.1)) + 1, 3))
+    for t_s, j in zip(times, idx):
+        for i in range(3):
+            for w, d in ((W1[j, i], 0.0), (W2[j, i], D2[j, i])):
+                ref[:, i] += w * synapse.simulate([t_s + d], T, dt=0.1).g
+    net = network()
+    net.monitor_conductance("P", synapse)
+    _, g = net.run(T).conductance("P", synapse)
+    # each record at t_{k+1} includes the spikes arriving then
+    np.testing.assert_allclose(g, ref[1:], rtol=1e-12, atol=1e-14)
+    # the present value includes a delayed spike arriving now (2.3 ms + 0.5 ms), and
+    # setting the channel replaces it
+    net = network()
+    net.run(2.8)
+    np.testing.assert_allclose(net.conductance("P", synapse), ref[28], rtol=1e-12, atol=1e-14)
+    net.set_conductance("P", synapse, 0.0)
+    np.testing.assert_array_equal(net.conductance("P", synapse), 0.0)
 
 
 def test_conductance_input_is_g_times_driving_force():

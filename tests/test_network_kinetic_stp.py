@@ -176,8 +176,9 @@ STP_IDS = ["ReleaseProbability", "TransmitterConsumption", "ThreeFactorDepressio
 
 
 def _jumps(g, arrivals_k, decay):
-    """Increments added at steps ``arrivals_k`` from a left-limit record g[m] = g(t_{m+1}^-)."""
-    return g[arrivals_k] / decay - g[arrivals_k - 1]
+    """Increments added at steps ``arrivals_k`` from a record g[m] = g(t_{m+1}) that includes the
+    spikes arriving at t_{m+1}: g(t_k) = g(t_{k-1}) decay + increment."""
+    return g[arrivals_k - 1] - g[arrivals_k - 2] * decay
 
 
 @pytest.mark.parametrize("model", STP_MODELS, ids=STP_IDS)

@@ -141,7 +141,7 @@ def test_kernel_records_are_built_from_the_built_arrays_by_name():
 def test_every_generated_function_has_a_docstring():
     variants = (("coursekit.neurons.lif", 3, 1, 6, 0, -1), ("coursekit.neurons.adex", 2, 2, 10, 0, 1))
     source = _codegen._module_source(variants, ("coursekit.plasticity.release_probability",),
-                                     (((0, True), (1, False)), True))
+                                     (((0, True, False), (1, False, True)), True))
     tree = ast.parse(source)
     functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
     assert {"step_population_0", "step_population_1", "dispatch_step", "dispatch_on_spike",
@@ -175,6 +175,8 @@ def test_weights_changed_between_runs_are_delivered():
     _, g1 = first.conductance("P", syn)
     _, g2 = second.conductance("P", syn)
     decay = np.exp(-0.1 / 5.0)
-    np.testing.assert_allclose(g1[10], 2.0 * decay, rtol=1e-12)  # the spike at 1 ms, seen at 1.1 ms
-    jump = g2[10] - g2[9] * decay  # the spike at 21 ms, seen at 21.1 ms
-    np.testing.assert_allclose(jump, np.array([1.0, 0.0, 3.0]) * decay, rtol=1e-9, atol=1e-12)
+    # the spike at 1 ms arrives then (the record at 1 ms includes it) and has decayed for a step at 1.1 ms
+    np.testing.assert_allclose(g1[9], 2.0, rtol=1e-12)
+    np.testing.assert_allclose(g1[10], 2.0 * decay, rtol=1e-12)
+    jump = g2[9] - g2[8] * decay  # the spike at 21 ms, arriving at 21 ms
+    np.testing.assert_allclose(jump, np.array([1.0, 0.0, 3.0]), rtol=1e-9, atol=1e-12)

@@ -147,23 +147,29 @@ def channel_arrays(net, Ntot) -> dict:
         pr_ch.append(channels.index(key))
     C = len(channels)
     ch_decay, ch_rise, ch_kappa = channel_factors(channels, net.dt)
+    # spikes of delay 0 go straight into the channel; a channel some projection
+    # reaches with a delay of a step or more ("delayed") also reads a ring buffer
     maxd = 0
-    for proj in net.projections:
+    delayed = np.zeros(C, np.bool_)
+    for r, proj in enumerate(net.projections):
         if proj.kinetic:
             continue
         dmax = proj.delay_steps if np.isscalar(proj.delay_steps) or isinstance(proj.delay_steps, int) else (
             int(proj.delay_steps.max()) if proj.delay_steps.size else 0)
         maxd = max(maxd, int(dmax))
+        delayed[pr_ch[r]] |= int(dmax) > 0
     L = maxd + 1
-    net._check_memory(8.0 * (2 * C + C * L) * Ntot, "the synaptic channels and delay buffers")
+    ring = C * L * Ntot if maxd > 0 else 0
+    net._check_memory(8.0 * (2 * C * Ntot + ring), "the synaptic channels and delay buffers")
     net._channels = channels
+    net._ch_delayed = tuple(bool(x) for x in delayed)
     net._kchannels = kchannels
     return dict(
         ch_kind=np.array([c[0] for c in channels], np.int64),
-        ch_cond=np.array([c[3] is not None for c in channels], np.bool_),
+        ch_cond=np.array([c[3] is not None for c in channels], np.bool_), ch_delayed=delayed,
         ch_E=np.array([0.0 if c[3] is None else c[3] for c in channels]),
         ch_decay=ch_decay, ch_rise=ch_rise, ch_kappa=ch_kappa,
-        G=np.zeros(max(C * Ntot, 1)), H=np.zeros(max(C * Ntot, 1)), RING=np.zeros(max(C * L * Ntot, 1)), L=L,
+        G=np.zeros(max(C * Ntot, 1)), H=np.zeros(max(C * Ntot, 1)), RING=np.zeros(max(ring, 1)), L=L,
         pr_ch=np.array(pr_ch, np.int64), pr_kin=pr_kin,
     )
 

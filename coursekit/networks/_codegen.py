@@ -60,19 +60,26 @@ def _channel_code(channels, indent_views: str, indent_sums: str) -> tuple[str, s
     """step_population's loop over the channels written out: views of channel c's
     slices and factors (before the neuron loop) and its update and input sums (in
     it), the same operations in the same order as the loop.  ``channels`` =
-    ((kind, conductance-based), ...) in channel order."""
+    ((kind, conductance-based, delayed), ...) in channel order; only a delayed
+    channel reads (and clears) its ring-buffer slot."""
     views, sums = [], []
-    for c, (kind, cond) in enumerate(channels):
+    for c, (kind, cond, delayed) in enumerate(channels):
         base = f"{c} * Ntot + gstart"
         ring = f"({c} * L + slot) * Ntot + gstart"
-        views += [f"G_{c} = G[{base}:{base} + n]", f"R_{c} = RING[{ring}:{ring} + n]",
-                  f"ed_{c} = decay_now[{c}]", f"E_{c} = ch_E[{c}]"]
+        views += [f"G_{c} = G[{base}:{base} + n]", f"ed_{c} = ch_decay[{c}]", f"E_{c} = ch_E[{c}]"]
+        if delayed:
+            views += [f"R_{c} = RING[{ring}:{ring} + n]"]
         if kind == _templates.EXPONENTIAL:
-            sums += [f"g = fma(G_{c}[i], ed_{c}, R_{c}[i])"]
+            sums += [f"g = G_{c}[i]"]
+            if delayed:
+                sums += [f"g += R_{c}[i]", f"R_{c}[i] = 0.0"]
+            sums += [f"G_{c}[i] = g * ed_{c}"]
         else:
-            views += [f"H_{c} = H[{base}:{base} + n]", f"er_{c} = rise_now[{c}]", f"kap_{c} = kappa_now[{c}]"]
-            sums += [f"g = fma(G_{c}[i], ed_{c}, H_{c}[i] * kap_{c})", f"H_{c}[i] = fma(H_{c}[i], er_{c}, R_{c}[i])"]
-        sums += [f"R_{c}[i] = 0.0", f"G_{c}[i] = g"]
+            views += [f"H_{c} = H[{base}:{base} + n]", f"er_{c} = ch_rise[{c}]", f"kap_{c} = ch_kappa[{c}]"]
+            sums += [f"g = G_{c}[i]", f"h = H_{c}[i]"]
+            if delayed:
+                sums += [f"h += R_{c}[i]", f"R_{c}[i] = 0.0"]
+            sums += [f"G_{c}[i] = fma(g, ed_{c}, h * kap_{c})", f"H_{c}[i] = h * er_{c}"]
         sums += ["gsum += g", f"isum = fma(g, E_{c}, isum)"] if cond else ["isum += g"]
     return ("".join(indent_views + v + "\n" for v in views), "".join(indent_sums + v + "\n" for v in sums))
 
@@ -188,7 +195,7 @@ def network_module(variants: tuple, stp_modules: tuple = (), channels: tuple = (
     """The compiled kernel module for ``variants`` = ((model module, method code,
     n state variables, n parameters, index of V, index of the held variable or -1), ...),
     the short-term-plasticity model modules ``stp_modules`` and the channel
-    layout ``channels`` = (((kind, conductance-based), ...) of the
+    layout ``channels`` = (((kind, conductance-based, delayed), ...) of the
     phenomenological channels, whether kinetic channels exist), generated on demand."""
     variants = tuple(variants)
     stp_modules = tuple(stp_modules)

@@ -39,17 +39,19 @@ gen_step  : (n_gen,) int64, spike sources' spikes: step (sorted) ...
 gen_idx   : (n_gen,) int64, ... and global neuron index
 """
 
-Channels = namedtuple("Channels", ["kind", "cond", "E", "decay", "rise", "kappa", "L"])
+Channels = namedtuple("Channels", ["kind", "cond", "delayed", "E", "decay", "rise", "kappa", "L"])
 Channels.__doc__ = """The phenomenological synaptic channels (c = 0 .. C - 1), one per distinct
 synapse dynamics on the network.
 
 kind  : (C,) int64, EXPONENTIAL (g decays with tau) or DUAL (g driven by a rise variable h)
 cond  : (C,) bool, conductance-based (input g (E - V)) or current-based (input g)
+delayed : (C,) bool, a projection adds to it with a delay of a step or more (through the ring buffer)
 E     : (C,) float64, reversal potential (mV; 0 for current-based channels)
 decay : (C,) float64, exp(-dt / tau_decay): g's exact decay over one step
 rise  : (C,) float64, exp(-dt / tau_rise): h's exact decay over one step
 kappa : (C,) float64, what one unit of h adds to g over one step (0 for EXPONENTIAL)
-L     : ring-buffer slots per channel (longest delay in steps + 1)
+L     : ring-buffer slots per channel (longest delay in steps + 1; the buffer exists only if a
+        channel is delayed)
 """
 
 Synapses = namedtuple("Synapses", [
@@ -115,7 +117,8 @@ Y          : float64, every neuron population's states (population q: (d, size) 
 Iext       : (n_total,) float64, constant input current (pA)
 G, H       : (C * n_total,) float64, each channel's g (nS or pA) and rise variable h, at the
              end of the last run (brought to t_k inside the neuron loop)
-RING       : (C * L * n_total,) float64, weights arriving at each step (slot = step % L)
+RING       : (C * L * n_total,) float64, delayed weights arriving at each step (slot = step % L;
+             length 1 when no channel is delayed)
 IS, GS     : (n_total,) float64, the kinetic channels' input: I = IS - GS V
 refr_until : (n_total,) int64, step until which a neuron is refractory
 spiked     : (n_total padded to 8,) bool, spiked in this step
@@ -152,7 +155,7 @@ def kernel_records(b: dict):
     pops = Populations(
         b["Ntot"], b["model_of"], b["kind_of"], b["yoff"], b["pop_n"], b["gstart"], b["P"], b["method_of"],
         b["hold_of"], b["vidx_of"], b["nref_of"], b["prob"], b["gen_step"], b["gen_idx"])
-    channels = Channels(b["ch_kind"], b["ch_cond"], b["ch_E"], b["ch_decay"], b["ch_rise"], b["ch_kappa"], b["L"])
+    channels = Channels(b["ch_kind"], b["ch_cond"], b["ch_delayed"], b["ch_E"], b["ch_decay"], b["ch_rise"], b["ch_kappa"], b["L"])
     synapses = Synapses(
         b["pr_pre_start"], b["pr_pre_n"], b["pr_post_start"], b["pr_post_n"], b["pr_ch"], b["pr_kin"], b["pr_stp"],
         b["pr_delay"], b["pr_dly_off"], b["pr_ptr_off"], b["pr_syn_off"], b["pr_plastic"], b["pr_tpre_off"],

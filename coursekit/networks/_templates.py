@@ -37,13 +37,18 @@ module like the neuron functions; ``_dispatch_on_spike`` becomes an ``if``
 chain over the STP models).
 
 Step k goes from t_k to t_{k+1}: (1) apply the kinetic pulse starts/ends due
-at t_k and sum the kinetic inputs; (2)-(3) per population: bring each
-phenomenological channel to t_k (exact decay over the previous step plus the
-ring-buffer slot of step k), update the neurons with g(t_k), detect spikes (at
-t_{k+1}); (4) advance the kinetic channels to t_{k+1} (exactly); (5) plasticity traces decay to t_{k+1}; (6) propagate spikes
-into slot k + 1 + delay (weights times the STP efficacy; kinetic projections
-queue a pulse for step k + 1 + delay), with ``on_pre`` weight updates;
-(7) ``on_post`` updates; (8) trace increments; (9) monitors.
+at t_k and sum the kinetic inputs; (2)-(3) per population: take each
+phenomenological channel's g(t_k) (it holds the spikes of delay 0 arriving at
+t_k; a channel with delayed projections adds the ring-buffer slot of step k),
+update the neurons with it, detect spikes (at t_{k+1}) and decay the channel
+exactly to t_{k+1}; (4) advance the kinetic channels to t_{k+1} (exactly);
+(5) plasticity traces decay to t_{k+1}; (6) propagate spikes: weights times
+the STP efficacy, with delay 0 straight into the channel (g, or h of a
+dual-exponential channel), with delay d into ring-buffer slot k + 1 + d
+(kinetic projections queue a pulse for step k + 1 + delay), with ``on_pre``
+weight updates; (7) ``on_post`` updates; (8) trace increments; (9) monitors.
+A run therefore ends with each channel at its end time, the spikes of delay 0
+arriving then included.
 """
 import math
 
@@ -81,7 +86,7 @@ STP_POWOFF = 4
 
 def step_population(rhs, event, reset, method, d, n_params, vidx, hold, has_kinetic,
                     Y, yoff, n, gstart, p_in, t, dt, k, IS, GS, refr_until, spiked, Iext, drive_now,
-                    G, H, RING, L, slot, Ntot, ch_kind, ch_cond, ch_E, decay_now, rise_now, kappa_now):
+                    G, H, RING, L, slot, Ntot, ch_kind, ch_cond, ch_delayed, ch_E, ch_decay, ch_rise, ch_kappa):
     """Advance neurons [gstart, gstart + n) by one step, from t = k dt (branch-free body).
 
     ``rhs, event, reset``: the model's functions; ``method`` (code), ``d``
@@ -89,11 +94,14 @@ def step_population(rhs, event, reset, method, d, n_params, vidx, hold, has_kine
     refractory, -1 none), ``has_kinetic`` (read the kinetic input ``IS``/``GS``):
     the population's kernel variant.  ``Y``: all states (this population's
     ``(d, n)`` block at ``yoff``), ``p_in`` its parameters, ``Iext`` the constant
-    and ``drive_now`` the time-varying input (pA).  Channel c's ``G``/``H`` are
-    first brought to t_k (decay by ``decay_now[c]``, ``rise_now[c]``,
-    ``kappa_now[c]``, plus the ring-buffer slot ``slot`` due now, which is
-    cleared); the neuron then sees ``I = isum - gsum V``.  Writes the new
-    states and ``spiked`` (threshold crossed, not refractory: the state is reset).
+    and ``drive_now`` the time-varying input (pA).  Channel c's ``G``/``H`` hold
+    its value at t_k with the spikes of delay 0 that arrive at t_k; a channel
+    with delayed projections (``ch_delayed[c]``) adds its ring-buffer slot
+    ``slot`` due now (and clears it).  The neuron sees ``I = isum - gsum V``
+    with g(t_k); then the channel decays exactly to t_{k+1} (``ch_decay[c]``,
+    ``ch_rise[c]``, ``ch_kappa[c]``), ready for the spikes that arrive there.
+    Writes the new states and ``spiked`` (threshold crossed, not refractory:
+    the state is reset).
     """
     C = ch_kind.shape[0]
     p = stack_empty(n_params)
@@ -120,17 +128,24 @@ def step_population(rhs, event, reset, method, d, n_params, vidx, hold, has_kine
             y0[j] = Yv[j, i]
         isum = Iv[i]
         gsum = 0.0
-        # the channels to t_k: exact decay plus the weights arriving now
+        # g(t_k) (plus the delayed weights arriving now), then its exact decay to t_{k+1}
         for c in range(C):
             o = c * Ntot + gstart + i
             r = (c * L + slot) * Ntot + gstart + i
             if ch_kind[c] == EXPONENTIAL:
-                g = fma(G[o], decay_now[c], RING[r])
+                g = G[o]
+                if ch_delayed[c]:
+                    g += RING[r]
+                    RING[r] = 0.0
+                G[o] = g * ch_decay[c]
             else:
-                g = fma(G[o], decay_now[c], H[o] * kappa_now[c])
-                H[o] = fma(H[o], rise_now[c], RING[r])
-            RING[r] = 0.0
-            G[o] = g
+                g = G[o]
+                h = H[o]
+                if ch_delayed[c]:
+                    h += RING[r]
+                    RING[r] = 0.0
+                G[o] = fma(g, ch_decay[c], h * ch_kappa[c])
+                H[o] = h * ch_rise[c]
             if ch_cond[c]:
                 gsum += g
                 isum = fma(g, ch_E[c], isum)
@@ -191,7 +206,6 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
     """
     Ntot = pops.n_total
     npop = pops.model_of.shape[0]
-    C = chans.kind.shape[0]
     L = chans.L
     KC = kin.n_dur.shape[0]
     NK = kin.projections.shape[0]
@@ -212,22 +226,15 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
     step_spk = st.step_spk
     frac = st.frac
     weights = syn.weights
-    dec_now = np.empty(C)
     stp_mon = np.empty(st.stp_tmp.shape[0])
-    rise_now = np.empty(C)
-    kap_now = np.empty(C)
     for kk in range(nsteps):
         k = k0 + kk
         t = k * dt
         slot = k % L
-        # (1) phenomenological channels to t_k: the exact decay over the previous
-        # step (not on a run's first step: a run ends with the channels at its
-        # end time) plus the ring-buffer slot due now -- applied inside each
-        # population's neuron loop (see step_population) with these factors
-        for c in range(C):
-            dec_now[c] = chans.decay[c] if kk > 0 else 1.0
-            rise_now[c] = chans.rise[c] if kk > 0 else 1.0
-            kap_now[c] = chans.kappa[c] if kk > 0 else 0.0
+        # (1) the phenomenological channels hold g(t_k) with the spikes of delay 0
+        # arriving at t_k; the delayed ones wait in ring-buffer slot k % L; each
+        # population's neuron loop adds that slot, uses g(t_k) and decays g to
+        # t_{k+1} (see step_population)
         if KC > 0:
             for i in range(Ntot):
                 IS[i] = 0.0
@@ -265,7 +272,8 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             if kind == NEURONS:
                 dispatch_step(pops.model_of[q], Y, pops.yoff[q], n, g0, pops.P[q], t, dt, k, IS, GS,
                               st.refr_until, st.spiked, st.Iext, out.drive[kk, q], G, H, RING, L, slot, Ntot,
-                              chans.kind, chans.cond, chans.E, dec_now, rise_now, kap_now)
+                              chans.kind, chans.cond, chans.delayed, chans.E, chans.decay, chans.rise,
+                              chans.kappa)
                 nr = pops.nref_of[q]
                 # scan the spike flags eight at a time (``spiked`` is padded to
                 # whole words): at a few spikes per step most words are zero
@@ -365,9 +373,12 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             po = syn.post_start[pr]
             so = syn.syn_off[pr]
             doff = syn.dly_off[pr]
-            # homogeneous delay: one ring slot for the whole projection this step
+            # where the weights arriving at t_{k+1+delay} go: delay 0 straight into the
+            # channel (g, or h of a dual-exponential channel), longer delays into their
+            # ring-buffer slot (one slot for the whole projection when it has one delay)
+            Now = (G if chans.kind[ch] == EXPONENTIAL else H)[ch * Ntot:(ch + 1) * Ntot]
             base_h = (ch * L + (k + 1 + syn.delay[pr]) % L) * Ntot
-            Rh = RING[base_h:base_h + Ntot]
+            Rh = Now if syn.delay[pr] == 0 else RING[base_h:base_h + Ntot]
             for s in range(ns):
                 j = step_spk[s]
                 if j < a0 or j >= a1:
@@ -401,8 +412,10 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                     for e in range(e1 - e0):
                         post = tgt[e]
                         d = syn.delay[pr] if doff < 0 else syn.dly[doff + e0 + e]
-                        sl = (k + 1 + d) % L
-                        RING[(ch * L + sl) * Ntot + post] += wv[e] * eff
+                        if d == 0:
+                            Now[post] += wv[e] * eff
+                        else:
+                            RING[(ch * L + (k + 1 + d) % L) * Ntot + post] += wv[e] * eff
                         if pl >= 0:
                             wv[e] = on_pre(wv[e], TR[syn.tpost_off[pr] + post - po], syn.PL[pl])
         # (7) on_post
@@ -444,12 +457,12 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             src = out.rec_src[m]
             if src == 0:  # a state variable
                 out.R[r, m] = Y[fm]
-            elif src == 1:  # a phenomenological channel, decayed to t_{k+1} (left limit)
+            elif src == 1:  # a phenomenological channel at t_{k+1}, with the spikes arriving then
                 c = fm // Ntot
-                if chans.kind[c] == EXPONENTIAL:
-                    out.R[r, m] = G[fm] * chans.decay[c]
-                else:
-                    out.R[r, m] = G[fm] * chans.decay[c] + H[fm] * chans.kappa[c]
+                gm = G[fm]
+                if chans.kind[c] == EXPONENTIAL and chans.delayed[c]:
+                    gm += RING[(c * L + (k + 1) % L) * Ntot + fm - c * Ntot]
+                out.R[r, m] = gm
             elif src == 2:  # a kinetic channel
                 out.R[r, m] = KD[fm] + KP[fm]
             else:  # short-term plasticity: state src - 3 of presynaptic neuron
@@ -463,18 +476,4 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                 stp_advance(stp_mon, dd, k + 1 - STL[stp.rows[sp, STP_LOFF] + jj], stp.powers,
                             stp.rows[sp, STP_POWOFF], st.stp_tmp)
                 out.R[r, m] = stp_mon[src - 3]
-    # the channels' exact decay over the last step: they end at t_{k0 + nsteps}
-    for c in range(C):
-        Gc = G[c * Ntot:(c + 1) * Ntot]
-        Hc = H[c * Ntot:(c + 1) * Ntot]
-        ed = chans.decay[c]
-        if chans.kind[c] == EXPONENTIAL:
-            for i in range(Ntot):
-                Gc[i] *= ed
-        else:
-            er = chans.rise[c]
-            kap = chans.kappa[c]
-            for i in range(Ntot):
-                Gc[i] = Gc[i] * ed + Hc[i] * kap
-                Hc[i] *= er
     return spk_step, spk_idx, spk_frac, nspk

@@ -248,9 +248,10 @@ class Network:
         ``name`` (nS; pA for current-based synapses; without the NMDA block)
         for neurons ``indices`` (default all) every ``every`` steps.
 
-        The value at t_{k+1} is the one :meth:`conductance` returns there: before
-        the spikes arriving at t_{k+1} are added (the left limit; kinetic
-        channels are continuous).  Results: ``NetworkResult.conductance(name,
+        The value at t_{k+1} is the one :meth:`conductance` returns there: with
+        the spikes arriving at t_{k+1} added (the right limit, as
+        ``Synapse.simulate`` samples it; kinetic and dual-exponential channels
+        are continuous).  Results: ``NetworkResult.conductance(name,
         synapse)`` -> (t, array of shape (n_samples, n_recorded)).
         """
         pop = self._pop(name)
@@ -314,7 +315,6 @@ class Network:
         return total / max(n, 1)
 
     # -- build --------------------------------------------------------------
-    # -- build --------------------------------------------------------------
     def _build(self):
         build(self)
 
@@ -339,14 +339,27 @@ class Network:
         Ntot = self._built["Ntot"]
         return src, slice(c * Ntot + g0, c * Ntot + g0 + pop.size)
 
+    def _arriving_now(self, sl):
+        """The ring-buffer slice of the delayed spikes that arrive at the present
+        step on a single-exponential channel's slice ``sl`` of G (None if none can)."""
+        b = self._built
+        Ntot, L = b["Ntot"], b["L"]
+        c = sl.start // Ntot
+        if b["ch_kind"][c] != T.EXPONENTIAL or not b["ch_delayed"][c]:
+            return None
+        base = (c * L + self._k % L) * Ntot - c * Ntot
+        return slice(base + sl.start, base + sl.stop)
+
     def conductance(self, name, synapse) -> np.ndarray:
         """Present value of the channel of ``synapse`` on population ``name``
         (nS; pA for current-based synapses) -- the synapse's ``g_max * s``
-        summed over the inputs (for NMDA without the Mg block ``B(V)``)."""
+        summed over the inputs (for NMDA without the Mg block ``B(V)``), with
+        the spikes that arrive at the present time included."""
         src, sl = self._channel_slice(name, synapse)
         b = self._built
         if src == "G":
-            return b["G"][sl].copy()
+            now = self._arriving_now(sl)
+            return b["G"][sl] + (0.0 if now is None else b["RING"][now])
         return b["KD"][sl] + b["KP"][sl]
 
     def set_conductance(self, name, synapse, values):
@@ -362,6 +375,9 @@ class Network:
             raise ValueError(f"values must be a number or have shape ({n},) (nS), got {v.shape}")
         if src == "G":
             self._built["G"][sl] = v
+            now = self._arriving_now(sl)
+            if now is not None:  # the value set includes what arrives now
+                self._built["RING"][now] = 0.0
         else:
             self._built["KD"][sl] = v - self._built["KP"][sl]
 
