@@ -276,15 +276,22 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                               chans.kappa)
                 nr = pops.nref_of[q]
                 # scan the spike flags eight at a time (``spiked`` is padded to
-                # whole words): at a few spikes per step most words are zero
+                # whole words): at a few spikes per step most words are zero.  The
+                # zero words take the short path of a while loop: written as a for
+                # loop with the inner loop's bounds, the compiled scan cost ~4x more
                 Sw = st.spiked.view(np.uint64)
-                for w in range(g0 // 8, (g0 + n + 7) // 8):
-                    if Sw[w] != 0:
-                        for i in range(max(8 * w, g0), min(8 * w + 8, g0 + n)):
-                            if st.spiked[i]:
-                                st.refr_until[i] = k + nr
-                                step_spk[ns] = i
-                                ns += 1
+                w = g0 // 8
+                w1 = (g0 + n + 7) // 8
+                while w < w1:
+                    if Sw[w] == 0:
+                        w += 1
+                        continue
+                    for i in range(max(8 * w, g0), min(8 * w + 8, g0 + n)):
+                        if st.spiked[i]:
+                            st.refr_until[i] = k + nr
+                            step_spk[ns] = i
+                            ns += 1
+                    w += 1
             elif kind == POISSON:
                 for i in range(n):
                     if np.random.random() < pops.prob[g0 + i]:
