@@ -226,6 +226,19 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
     step_spk = st.step_spk
     frac = st.frac
     weights = syn.weights
+    refr_until = st.refr_until
+    spiked = st.spiked
+    # the record fields the time loop reads at every step, taken once (each field
+    # read inside the loop takes and drops a reference count)
+    Iext = st.Iext
+    indices = syn.indices
+    ch_kind = chans.kind
+    ch_cond = chans.cond
+    ch_delayed = chans.delayed
+    ch_E = chans.E
+    ch_decay = chans.decay
+    ch_rise = chans.rise
+    ch_kappa = chans.kappa
     stp_mon = np.empty(st.stp_tmp.shape[0])
     for kk in range(nsteps):
         k = k0 + kk
@@ -271,24 +284,23 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             kind = pops.kind_of[q]
             if kind == NEURONS:
                 dispatch_step(pops.model_of[q], Y, pops.yoff[q], n, g0, pops.P[q], t, dt, k, IS, GS,
-                              st.refr_until, st.spiked, st.Iext, out.drive[kk, q], G, H, RING, L, slot, Ntot,
-                              chans.kind, chans.cond, chans.delayed, chans.E, chans.decay, chans.rise,
-                              chans.kappa)
+                              refr_until, spiked, Iext, out.drive[kk, q], G, H, RING, L, slot, Ntot,
+                              ch_kind, ch_cond, ch_delayed, ch_E, ch_decay, ch_rise, ch_kappa)
                 nr = pops.nref_of[q]
                 # scan the spike flags eight at a time (``spiked`` is padded to
                 # whole words): at a few spikes per step most words are zero.  The
                 # zero words take the short path of a while loop: written as a for
                 # loop with the inner loop's bounds, the compiled scan cost ~4x more
-                Sw = st.spiked.view(np.uint64)
-                w = g0 // 8
-                w1 = (g0 + n + 7) // 8
-                while w < w1:
+                w0 = g0 // 8
+                Sw = spiked.view(np.uint64)[w0:(g0 + n + 7) // 8]
+                w = 0
+                while w < Sw.shape[0]:
                     if Sw[w] == 0:
                         w += 1
                         continue
-                    for i in range(max(8 * w, g0), min(8 * w + 8, g0 + n)):
-                        if st.spiked[i]:
-                            st.refr_until[i] = k + nr
+                    for i in range(max(8 * (w0 + w), g0), min(8 * (w0 + w) + 8, g0 + n)):
+                        if spiked[i]:
+                            refr_until[i] = k + nr
                             step_spk[ns] = i
                             ns += 1
                     w += 1
@@ -386,6 +398,10 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             Now = (G if chans.kind[ch] == EXPONENTIAL else H)[ch * Ntot:(ch + 1) * Ntot]
             base_h = (ch * L + (k + 1 + syn.delay[pr]) % L) * Ntot
             Rh = Now if syn.delay[pr] == 0 else RING[base_h:base_h + Ntot]
+            # this projection's targets and weights, indexed by the CSR row pointers
+            # (no slice per spike: each would cost a reference count taken and dropped)
+            tg = indices[so:]
+            wt = weights[so:]
             for s in range(ns):
                 j = step_spk[s]
                 if j < a0 or j >= a1:
@@ -393,8 +409,6 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                 row = syn.ptr_off[pr] + (j - a0)
                 e0 = syn.indptr[row]
                 e1 = syn.indptr[row + 1]
-                tgt = syn.indices[so + e0:so + e1]
-                wv = weights[so + e0:so + e1]
                 eff = 1.0
                 if sp >= 0:  # short-term plasticity: state brought to t_{k+1}, then the model's on_spike
                     dd = stp.rows[sp, STP_D]
@@ -404,27 +418,29 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                     stp_advance(ys, dd, k + 1 - STL[li], stp.powers, stp.rows[sp, STP_POWOFF], st.stp_tmp)
                     STL[li] = k + 1
                     eff = dispatch_on_spike(stp.rows[sp, STP_MODEL], ys, stp.params[sp])
+                # the targets as unsigned indices: the compiled loop then needs no
+                # wrap-around test for negative indices (three instructions per event)
                 if doff < 0 and pl < 0:
                     if syn.uniform[pr]:  # one weight: only the targets are read (the same sums)
                         w = syn.w_uniform[pr] if sp < 0 else syn.w_uniform[pr] * eff
-                        for e in range(e1 - e0):
-                            Rh[tgt[e]] += w
+                        for e in range(e0, e1):
+                            Rh[np.uint32(tg[e])] += w
                     elif sp < 0:
-                        for e in range(e1 - e0):
-                            Rh[tgt[e]] += wv[e]
+                        for e in range(e0, e1):
+                            Rh[np.uint32(tg[e])] += wt[e]
                     else:
-                        for e in range(e1 - e0):
-                            Rh[tgt[e]] += wv[e] * eff
+                        for e in range(e0, e1):
+                            Rh[np.uint32(tg[e])] += wt[e] * eff
                 else:
-                    for e in range(e1 - e0):
-                        post = tgt[e]
-                        d = syn.delay[pr] if doff < 0 else syn.dly[doff + e0 + e]
+                    for e in range(e0, e1):
+                        post = tg[e]
+                        d = syn.delay[pr] if doff < 0 else syn.dly[doff + e]
                         if d == 0:
-                            Now[post] += wv[e] * eff
+                            Now[post] += wt[e] * eff
                         else:
-                            RING[(ch * L + (k + 1 + d) % L) * Ntot + post] += wv[e] * eff
+                            RING[(ch * L + (k + 1 + d) % L) * Ntot + post] += wt[e] * eff
                         if pl >= 0:
-                            wv[e] = on_pre(wv[e], TR[syn.tpost_off[pr] + post - po], syn.PL[pl])
+                            wt[e] = on_pre(wt[e], TR[syn.tpost_off[pr] + post - po], syn.PL[pl])
         # (7) on_post
         for pr in range(npro):
             pl = syn.plastic[pr]
