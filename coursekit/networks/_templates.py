@@ -418,18 +418,21 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                     stp_advance(ys, dd, k + 1 - STL[li], stp.powers, stp.rows[sp, STP_POWOFF], st.stp_tmp)
                     STL[li] = k + 1
                     eff = dispatch_on_spike(stp.rows[sp, STP_MODEL], ys, stp.params[sp])
-                # the targets as unsigned indices: the compiled loop then needs no
-                # wrap-around test for negative indices (three instructions per event)
+                # the synapses and their targets as unsigned indices: the compiled loop
+                # then needs no wrap-around test for negative indices (three
+                # instructions per event)
+                u0 = np.uint64(e0)
+                u1 = np.uint64(e1)
                 if doff < 0 and pl < 0:
                     if syn.uniform[pr]:  # one weight: only the targets are read (the same sums)
                         w = syn.w_uniform[pr] if sp < 0 else syn.w_uniform[pr] * eff
-                        for e in range(e0, e1):
+                        for e in range(u0, u1):
                             Rh[np.uint32(tg[e])] += w
                     elif sp < 0:
-                        for e in range(e0, e1):
+                        for e in range(u0, u1):
                             Rh[np.uint32(tg[e])] += wt[e]
                     else:
-                        for e in range(e0, e1):
+                        for e in range(u0, u1):
                             Rh[np.uint32(tg[e])] += wt[e] * eff
                 else:
                     for e in range(e0, e1):
