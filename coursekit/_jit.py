@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import threading
+import types as _pytypes
 from pathlib import Path
 
 import numba
@@ -146,3 +147,43 @@ def jit_active() -> bool:
 def py_func(f):
     """The plain-Python function behind a numba dispatcher (or ``f`` itself)."""
     return getattr(f, "py_func", f)
+
+
+def numpy_twin(func, _memo=None, replace=None):
+    """Inline-always, numpy-error-model copy of a jitted function (and of the
+    jitted functions it calls), so that a model's one ``rhs`` is inlined into
+    the kernels' loops without Python's zero-division checks (which would stop
+    LLVM vectorising the population loop).  With the JIT off: the plain function.
+
+    ``replace`` maps names of jitted helpers called by ``func`` (at any depth)
+    to the functions to call instead (e.g. the sign-only spike tests of
+    :data:`coursekit.neurons._kernels.SIGN_ONLY`)."""
+    replace = replace or {}
+    if not JIT_ENABLED:
+        py = py_func(func)
+        if not replace:
+            return py
+        g = dict(py.__globals__)
+        for name in py.__code__.co_names:
+            if name in replace and name in g:
+                g[name] = py_func(replace[name])
+        return _pytypes.FunctionType(py.__code__, g, py.__name__, py.__defaults__, py.__closure__)
+    from numba.core.registry import CPUDispatcher
+
+    memo = {} if _memo is None else _memo
+    if func in memo:
+        return memo[func]
+    py = func.py_func
+    g = dict(py.__globals__)
+    for name in py.__code__.co_names:
+        value = g.get(name)
+        if name in replace and isinstance(value, CPUDispatcher):
+            value = replace[name]
+        if isinstance(value, CPUDispatcher):
+            g[name] = numpy_twin(value, memo, replace)
+    copy = _pytypes.FunctionType(py.__code__, g, py.__name__, py.__defaults__, py.__closure__)
+    import numba
+
+    twin = numba.njit(inline="always", error_model="numpy")(copy)
+    memo[func] = twin
+    return twin

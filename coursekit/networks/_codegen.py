@@ -172,7 +172,7 @@ def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
     parts.append(_run_source())
     body = "\n\n".join(parts)
     here = Path(__file__).resolve().parent
-    own = "".join((here / f).read_text() for f in ("_templates.py", "_fastmath.py", "_presynaptic.py", "_records.py"))
+    own = "".join((here / f).read_text() for f in ("_templates.py", "_presynaptic.py", "_records.py"))
     plast = Path(importlib.import_module("coursekit.plasticity.stdp").__file__).read_text()
     digest = hashlib.sha256((body + own + plast + solver_sources() + "".join(deps)).encode()).hexdigest()[:16]
     consts = ", ".join(_constants())
@@ -181,8 +181,8 @@ def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
         "# with the neuron models' functions bound as globals. Do not edit.\n"
         f"# variants: {variants!r}\n# short-term plasticity: {tuple(stp_modules)!r}\n# source-hash: {digest}\n"
         "import math\n\nimport numpy as np\n\n"
-        "from coursekit._jit import njit\n"
-        "from coursekit.networks._fastmath import stack_empty, numpy_twin\n"
+        "from coursekit._jit import njit, numpy_twin\n"
+        "from coursekit.solvers._scratch import stack_empty\n"
         "from coursekit.networks._presynaptic import kinetic_events, kinetic_push, stp_advance\n"
         "from coursekit.plasticity.stdp import on_post, on_pre\n"
         "from coursekit.neurons._kernels import SIGN_ONLY\n"
@@ -223,7 +223,7 @@ def python_kernels(variants: tuple, stp_modules: tuple = (), channels: tuple = (
     import types
 
     from ..neurons._kernels import SIGN_ONLY
-    from ._fastmath import numpy_twin
+    from .._jit import numpy_twin
 
     steps = []
     for module_name, method, d, n_params, vidx, hold in variants:

@@ -12,13 +12,14 @@ This file is plain Python and runs as it stands with the JIT off
 :mod:`coursekit.networks._codegen` writes a module per set of neuron models in
 which (1) each (model, method) pair gets a copy ``step_population_<i>`` with
 the model's functions as globals (inline-always numpy-error-model twins, see
-:mod:`._fastmath`), its leading arguments ``method, d, n_params, vidx, hold,
-has_kinetic`` turned into constants (so dead branches fold and the scratch
-arrays have literal sizes) and the loop over the synaptic channels written
-out, one block per channel (the layout is part of the module key, so the
-neuron loop stays branch-free); (2) ``dispatch_step`` and
-``dispatch_on_spike`` become ``if`` chains over the variants and STP models;
-(3) ``run_network`` is copied unchanged -- so the kernels are cached on disk.
+:func:`coursekit._jit.numpy_twin`), its leading arguments ``method, d,
+n_params, vidx, hold, has_kinetic`` turned into constants (so dead branches
+fold and the scratch arrays have literal sizes) and the loop over the
+synaptic channels written out, one block per channel (the layout is part of
+the module key, so the neuron loop stays branch-free); (2) ``dispatch_step``
+and ``dispatch_on_spike`` become ``if`` chains over the variants and STP
+models (``dispatch_step`` compiled like the population kernels, without
+reference counting); (3) ``run_network`` is copied unchanged -- so the kernels are cached on disk.
 
 Synaptic input enters the membrane equation as the model's input current:
 ``I = I_ext + sum_c g_c (E_c - V)`` (conductance channels) ``+ sum_c g_c``
@@ -54,7 +55,7 @@ import math
 
 import numpy as np
 
-from coursekit.networks._fastmath import stack_empty
+from coursekit.solvers._scratch import stack_empty
 from coursekit.solvers._expm1 import fma
 from coursekit.solvers import euler as _euler, exponential_euler as _exponential_euler, heun as _heun, rk4 as _rk4
 from coursekit.solvers._templates import euler_step, exponential_euler_step, heun_step, rk4_step
