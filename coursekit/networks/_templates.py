@@ -86,7 +86,7 @@ STP_POWOFF = 4
 
 
 def step_population(rhs, event, reset, method, d, n_params, vidx, hold, has_kinetic,
-                    Y, yoff, n, gstart, p_in, t, dt, k, IS, GS, refr_until, spiked, Iext, drive_now,
+                    Y, yoff, n, gstart, P, q, t, dt, k, IS, GS, refr_until, spiked, Iext, drive_now,
                     G, H, RING, L, slot, Ntot, ch_kind, ch_cond, ch_delayed, ch_E, ch_decay, ch_rise, ch_kappa):
     """Advance neurons [gstart, gstart + n) by one step, from t = k dt (branch-free body).
 
@@ -94,7 +94,7 @@ def step_population(rhs, event, reset, method, d, n_params, vidx, hold, has_kine
     (states), ``n_params``, ``vidx`` (index of V), ``hold`` (state held while
     refractory, -1 none), ``has_kinetic`` (read the kinetic input ``IS``/``GS``):
     the population's kernel variant.  ``Y``: all states (this population's
-    ``(d, n)`` block at ``yoff``), ``p_in`` its parameters, ``Iext`` the constant
+    ``(d, n)`` block at ``yoff``), ``P[q]`` its parameters, ``Iext`` the constant
     and ``drive_now`` the time-varying input (pA).  Channel c's ``G``/``H`` hold
     its value at t_k with the spikes of delay 0 that arrive at t_k; a channel
     with delayed projections (``ch_delayed[c]``) adds its ring-buffer slot
@@ -107,7 +107,7 @@ def step_population(rhs, event, reset, method, d, n_params, vidx, hold, has_kine
     C = ch_kind.shape[0]
     p = stack_empty(n_params)
     for j in range(n_params):
-        p[j] = p_in[j]
+        p[j] = P[q, j]
     y0 = stack_empty(d)
     y = stack_empty(d)
     yt = stack_empty(d)
@@ -229,6 +229,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
     weights = syn.weights
     refr_until = st.refr_until
     spiked = st.spiked
+    spiked_words = spiked.view(np.uint64)
     # the record fields the time loop reads at every step, taken once (each field
     # read inside the loop takes and drops a reference count)
     Iext = st.Iext
@@ -284,7 +285,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             n = pops.size[q]
             kind = pops.kind_of[q]
             if kind == NEURONS:
-                dispatch_step(pops.model_of[q], Y, pops.yoff[q], n, g0, pops.P[q], t, dt, k, IS, GS,
+                dispatch_step(pops.model_of[q], Y, pops.yoff[q], n, g0, pops.P, q, t, dt, k, IS, GS,
                               refr_until, spiked, Iext, out.drive[kk, q], G, H, RING, L, slot, Ntot,
                               ch_kind, ch_cond, ch_delayed, ch_E, ch_decay, ch_rise, ch_kappa)
                 nr = pops.nref_of[q]
@@ -293,7 +294,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                 # zero words take the short path of a while loop: written as a for
                 # loop with the inner loop's bounds, the compiled scan cost ~4x more
                 w0 = g0 // 8
-                Sw = spiked.view(np.uint64)[w0:(g0 + n + 7) // 8]
+                Sw = spiked_words[w0:(g0 + n + 7) // 8]
                 w = 0
                 while w < Sw.shape[0]:
                     if Sw[w] == 0:
@@ -375,8 +376,10 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                 o = syn.tpost_off[pr]
                 for j in range(syn.post_n[pr]):
                     TR[o + j] *= dpost
-        # (6) event-driven propagation (and on_pre)
-        for pr in range(npro):
+        # (6) event-driven propagation (and on_pre); (6)-(8) only when a neuron fired
+        # (a small network's steps mostly have no spike, and a projection's views
+        # each take and drop a reference count)
+        for pr in range(npro if ns > 0 else 0):
             a0 = syn.pre_start[pr]
             a1 = a0 + syn.pre_n[pr]
             if syn.kinetic[pr] >= 0:  # kinetic: queue a transmitter pulse for step k + 1 + delay
@@ -446,7 +449,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                         if pl >= 0:
                             wt[e] = on_pre(wt[e], TR[syn.tpost_off[pr] + post - po], syn.PL[pl])
         # (7) on_post
-        for pr in range(npro):
+        for pr in range(npro if ns > 0 else 0):
             pl = syn.plastic[pr]
             if pl < 0:
                 continue
@@ -462,7 +465,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                     sy = syn.colsyn[co + e]
                     weights[sy] = on_post(weights[sy], TR[syn.tpre_off[pr] + syn.colpre[co + e]], syn.PL[pl])
         # (8) trace increments
-        for pr in range(npro):
+        for pr in range(npro if ns > 0 else 0):
             if syn.plastic[pr] < 0:
                 continue
             a0 = syn.pre_start[pr]
