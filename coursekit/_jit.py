@@ -182,8 +182,6 @@ def numpy_twin(func, _memo=None, replace=None):
         if isinstance(value, CPUDispatcher):
             g[name] = numpy_twin(value, memo, replace)
     copy = _pytypes.FunctionType(py.__code__, g, py.__name__, py.__defaults__, py.__closure__)
-    import numba
-
     twin = numba.njit(inline="always", error_model="numpy")(copy)
     memo[func] = twin
     return twin

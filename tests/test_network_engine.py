@@ -58,11 +58,6 @@ def test_channel_response_and_delay_are_exact(synapse):
     assert net.conductance("P", synapse)[0] == pytest.approx(ref, rel=1e-10)
 
 
-def _copy(synapse):
-    """A synapse of the same dynamics (so it shares the channel), as a separate object."""
-    return copy.copy(synapse)
-
-
 @pytest.mark.parametrize("synapse", [Exponential(tau=5.0, E=0.0, g_max=2.0),
                                      DualExponential(tau_decay=8.0, tau_rise=2.0, g_max=2.0)],
                          ids=["Exponential", "DualExponential"])
@@ -79,7 +74,8 @@ def test_spikes_without_and_with_delay_share_a_channel_exactly(synapse):
         net.add_spike_source("S", 2, times=times, indices=idx)
         net.add_population("P", LIF(V_th=1e6, V_reset=-70.0), 3)
         net.connect("S", "P", synapse, weight=W1, rule="all_to_all")
-        net.connect("S", "P", _copy(synapse), weight=W2, rule="all_to_all", delay=D2)
+        # a second synapse object of the same dynamics: the same channel
+        net.connect("S", "P", copy.copy(synapse), weight=W2, rule="all_to_all", delay=D2)
         return net
 
     T = 12.0

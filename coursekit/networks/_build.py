@@ -162,7 +162,6 @@ def channel_arrays(net, Ntot) -> dict:
     ring = C * L * Ntot if maxd > 0 else 0
     net._check_memory(8.0 * (2 * C * Ntot + ring), "the synaptic channels and delay buffers")
     net._channels = channels
-    net._ch_delayed = tuple(bool(x) for x in delayed)
     net._kchannels = kchannels
     return dict(
         ch_kind=np.array([c[0] for c in channels], np.int64),

@@ -115,8 +115,9 @@ State.__doc__ = """What a run changes (and scratch space).
 
 Y          : float64, every neuron population's states (population q: (d, size) at yoff[q])
 Iext       : (n_total,) float64, constant input current (pA)
-G, H       : (C * n_total,) float64, each channel's g (nS or pA) and rise variable h, at the
-             end of the last run (brought to t_k inside the neuron loop)
+G, H       : (C * n_total,) float64, each channel's g (nS or pA) and rise variable h at the
+             present step, with the spikes of delay 0 arriving then (decayed to the next step
+             inside the neuron loop)
 RING       : (C * L * n_total,) float64, delayed weights arriving at each step (slot = step % L;
              length 1 when no channel is delayed)
 IS, GS     : (n_total,) float64, the kinetic channels' input: I = IS - GS V
@@ -155,7 +156,8 @@ def kernel_records(b: dict):
     pops = Populations(
         b["Ntot"], b["model_of"], b["kind_of"], b["yoff"], b["pop_n"], b["gstart"], b["P"], b["method_of"],
         b["hold_of"], b["vidx_of"], b["nref_of"], b["prob"], b["gen_step"], b["gen_idx"])
-    channels = Channels(b["ch_kind"], b["ch_cond"], b["ch_delayed"], b["ch_E"], b["ch_decay"], b["ch_rise"], b["ch_kappa"], b["L"])
+    channels = Channels(b["ch_kind"], b["ch_cond"], b["ch_delayed"], b["ch_E"], b["ch_decay"], b["ch_rise"],
+                        b["ch_kappa"], b["L"])
     synapses = Synapses(
         b["pr_pre_start"], b["pr_pre_n"], b["pr_post_start"], b["pr_post_n"], b["pr_ch"], b["pr_kin"], b["pr_stp"],
         b["pr_delay"], b["pr_dly_off"], b["pr_ptr_off"], b["pr_syn_off"], b["pr_plastic"], b["pr_tpre_off"],

@@ -102,7 +102,8 @@ def kernels(net):
     generated and compiled, or the template itself as plain Python with the JIT off."""
     from ._codegen import network_module, python_kernels
 
-    layout = (tuple((int(c[0]), c[3] is not None, dly) for c, dly in zip(net._channels, net._ch_delayed)),
+    delayed = net._built["ch_delayed"]
+    layout = (tuple((int(c[0]), c[3] is not None, bool(dly)) for c, dly in zip(net._channels, delayed)),
               bool(net._kchannels))
     if not _jit.JIT_ENABLED:
         return python_kernels(net._variants, net._stp_modules, layout)

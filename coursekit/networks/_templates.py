@@ -19,7 +19,8 @@ synaptic channels written out, one block per channel (the layout is part of
 the module key, so the neuron loop stays branch-free); (2) ``dispatch_step``
 and ``dispatch_on_spike`` become ``if`` chains over the variants and STP
 models (``dispatch_step`` compiled like the population kernels, without
-reference counting); (3) ``run_network`` is copied unchanged -- so the kernels are cached on disk.
+reference counting); (3) ``run_network`` is copied unchanged -- so the
+kernels are cached on disk.
 
 Synaptic input enters the membrane equation as the model's input current:
 ``I = I_ext + sum_c g_c (E_c - V)`` (conductance channels) ``+ sum_c g_c``
@@ -260,7 +261,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             c = syn.kinetic[pr]
             kinetic_events(k, dt, kin.n_dur[c], kin.f[c], kin.koff[pr], kin.qoff[pr], kin.qcap[pr],
                            st.QP[3 * pr:3 * pr + 3], st.QJ, st.QA, st.KS, st.KT, st.KE, syn.ptr_off[pr],
-                           syn.syn_off[pr], syn.indptr, syn.indices, weights,
+                           syn.syn_off[pr], syn.indptr, indices, weights,
                            KD[c * Ntot:(c + 1) * Ntot], KP[c * Ntot:(c + 1) * Ntot], KW[c * Ntot:(c + 1) * Ntot])
         for c in range(KC):
             Dc = KD[c * Ntot:(c + 1) * Ntot]
@@ -399,7 +400,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             # where the weights arriving at t_{k+1+delay} go: delay 0 straight into the
             # channel (g, or h of a dual-exponential channel), longer delays into their
             # ring-buffer slot (one slot for the whole projection when it has one delay)
-            Now = (G if chans.kind[ch] == EXPONENTIAL else H)[ch * Ntot:(ch + 1) * Ntot]
+            Now = (G if ch_kind[ch] == EXPONENTIAL else H)[ch * Ntot:(ch + 1) * Ntot]
             base_h = (ch * L + (k + 1 + syn.delay[pr]) % L) * Ntot
             Rh = Now if syn.delay[pr] == 0 else RING[base_h:base_h + Ntot]
             # this projection's targets and weights, indexed by the CSR row pointers
@@ -490,7 +491,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             elif src == 1:  # a phenomenological channel at t_{k+1}, with the spikes arriving then
                 c = fm // Ntot
                 gm = G[fm]
-                if chans.kind[c] == EXPONENTIAL and chans.delayed[c]:
+                if ch_kind[c] == EXPONENTIAL and ch_delayed[c]:
                     gm += RING[(c * L + (k + 1) % L) * Ntot + fm - c * Ntot]
                 out.R[r, m] = gm
             elif src == 2:  # a kinetic channel

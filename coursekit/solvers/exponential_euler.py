@@ -16,12 +16,12 @@ One :func:`step` serves the single-neuron and the network kernels: the secant
 step is 2**-16 (an exact reciprocal, so B costs a multiplication) and
 ``expm1v`` a branch-free exp(z) - 1 (relative error ~3e-16), so the network's
 neuron loop vectorises; the input and the update are explicit fused
-multiply-adds (``fma``), so every kernel rounds them alike.  (The single-neuron
+multiply-adds (``fma``), so every kernel rounds them alike. (The single-neuron
 kernels had a second form, with a relative secant step 1e-6 (1 + |y|) and
-libm's expm1.  HH is linear in each variable given the others, so both secants
-are exact up to rounding and the two forms differ by rounding only: at most 1.4e-9 mV in V over 1000 ms at
-dt = 0.01 ms (5e-9 mV at 16.3 degC, 4e-8 mV at dt = 0.1 ms), spike times by
-less than 3e-10 ms.)
+libm's expm1. HH is linear in each variable given the others, so both secants
+are exact up to rounding and the two forms differ by rounding only: at most
+1.4e-9 mV in V over 1000 ms at dt = 0.01 ms (5e-9 mV at 16.3 degC, 4e-8 mV at
+dt = 0.1 ms), spike times by less than 3e-10 ms.)
 """
 from ._expm1 import expm1v, fma
 from ._method import Method
