@@ -11,7 +11,7 @@ import pytest
 
 from coursekit import _jit
 from coursekit._jit import njit
-from coursekit.solvers._expm1 import expm1v, fma
+from coursekit.solvers._expm1 import expm1v, fma, pow2f
 
 jit_only = pytest.mark.skipif(not _jit.JIT_ENABLED, reason="compares the compiled functions")
 
@@ -49,6 +49,21 @@ def test_expm1v_at_its_edges():
     assert np.isfinite(expm1v(800.0))  # clipped, never inf
     tiny = 2.0 ** -60
     assert expm1v(tiny) == tiny and expm1v(-tiny) == -tiny
+
+
+@njit(error_model="numpy")
+def _pow2_loop(kf, out):
+    for i in range(kf.size):
+        out[i] = pow2f(kf[i])
+
+
+def test_pow2f_is_exact_over_the_exponent_range_expm1v_uses():
+    """2**k read off kf + 1.5 * 2**52 (no float -> int conversion): every k that expm1v's reduction
+    can give (|z| <= 700, so |k| <= 1010) and the whole normal range, in a loop that vectorises."""
+    k = np.arange(-1022, 1024)
+    got = np.empty(k.size)
+    _pow2_loop(k.astype(np.float64), got)
+    np.testing.assert_array_equal(got, np.ldexp(1.0, k))
 
 
 def _exact_fma(a, b, c):

@@ -24,6 +24,8 @@ from .._jit import njit
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 _LOG2E = 1.4426950408889634
+#: 1.5 * 2**52: x + _SHIFTER has the integer x in its low mantissa bits (|x| < 2**51)
+_SHIFTER = 6755399441055744.0
 
 if _jit.JIT_ENABLED:
     from llvmlite import ir
@@ -49,14 +51,21 @@ if _jit.JIT_ENABLED:
         return _llvm_fma(float(a), float(b), float(c))
 
     @intrinsic
-    def pow2i(typingctx, k):
-        """2**k for an int64 k in [-1022, 1023], by building the exponent bits."""
-        sig = types.float64(types.int64)
+    def pow2f(typingctx, kf):
+        """2**k for an integer-valued float64 ``kf`` = k in [-1022, 1023], by building the exponent bits.
+
+        k is read off kf + 1.5 * 2**52 (exact for |k| < 2**51: its low mantissa bits are k, as a
+        two's-complement offset), not by converting kf to an integer: a vector float64 -> int64
+        conversion exists only from AVX-512 on, so on AVX2 the conversion alone is done lane by lane.
+        """
+        sig = types.float64(types.float64)
 
         def codegen(context, builder, signature, args):
             i64 = ir.IntType(64)
-            bits = builder.shl(builder.add(args[0], ir.Constant(i64, 1023)), ir.Constant(i64, 52))
-            return builder.bitcast(bits, ir.DoubleType())
+            f64 = ir.DoubleType()
+            shifted = builder.bitcast(builder.fadd(args[0], ir.Constant(f64, _SHIFTER)), i64)
+            bits = builder.shl(builder.add(shifted, ir.Constant(i64, 1023)), ir.Constant(i64, 52))
+            return builder.bitcast(bits, f64)
 
         return sig, codegen
 else:  # plain Python
@@ -64,8 +73,8 @@ else:  # plain Python
         """a * b + c rounded once (exact rational arithmetic)."""
         return float(Fraction(a) * Fraction(b) + Fraction(c))
 
-    def pow2i(k):
-        return math.ldexp(1.0, int(k))
+    def pow2f(kf):
+        return math.ldexp(1.0, int(kf))
 
 
 @njit(error_model="numpy")
@@ -88,5 +97,5 @@ def expm1v(z):
     p = fma(p, r, 0.5)
     p = fma(p, r, 1.0)
     p = p * r
-    s = pow2i(np.int64(kf))
+    s = pow2f(kf)
     return fma(s, p, s - 1.0)
