@@ -182,7 +182,7 @@ def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
         f"# variants: {variants!r}\n# short-term plasticity: {tuple(stp_modules)!r}\n# source-hash: {digest}\n"
         "import math\n\nimport numpy as np\n\n"
         "from coursekit._jit import njit, numpy_twin\n"
-        "from coursekit.solvers._scratch import stack_empty\n"
+        "from coursekit.solvers._scratch import prefetch, stack_empty\n"
         "from coursekit.networks._presynaptic import kinetic_events, kinetic_push, stp_advance\n"
         "from coursekit.plasticity.stdp import on_post, on_pre\n"
         "from coursekit.neurons._kernels import SIGN_ONLY\n"

@@ -56,7 +56,7 @@ import math
 
 import numpy as np
 
-from coursekit.solvers._scratch import stack_empty
+from coursekit.solvers._scratch import prefetch, stack_empty
 from coursekit.solvers._expm1 import fma
 from coursekit.solvers import euler as _euler, exponential_euler as _exponential_euler, heun as _heun, rk4 as _rk4
 from coursekit.solvers._templates import euler_step, exponential_euler_step, heun_step, rk4_step
@@ -407,7 +407,16 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             # (no slice per spike: each would cost a reference count taken and dropped)
             tg = indices[so:]
             wt = weights[so:]
+            uni = syn.uniform[pr]
             for s in range(ns):
+                # the row of the spike after next into the cache while this one is delivered
+                if s + 2 < ns and step_spk[s + 2] >= a0 and step_spk[s + 2] < a1:
+                    r2 = syn.ptr_off[pr] + (step_spk[s + 2] - a0)
+                    for e in range(syn.indptr[r2], syn.indptr[r2 + 1], 16):  # 16 uint32 targets per 64 B line
+                        prefetch(tg, e)
+                    if not uni:
+                        for e in range(syn.indptr[r2], syn.indptr[r2 + 1], 8):  # 8 float64 weights per line
+                            prefetch(wt, e)
                 j = step_spk[s]
                 if j < a0 or j >= a1:
                     continue
@@ -429,7 +438,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                 u0 = np.uint64(e0)
                 u1 = np.uint64(e1)
                 if doff < 0 and pl < 0:
-                    if syn.uniform[pr]:  # one weight: only the targets are read (the same sums)
+                    if uni:  # one weight: only the targets are read (the same sums)
                         w = syn.w_uniform[pr] if sp < 0 else syn.w_uniform[pr] * eff
                         for e in range(u0, u1):
                             Rh[np.uint32(tg[e])] += w
