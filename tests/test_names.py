@@ -157,3 +157,19 @@ def test_wang_window_rate_is_the_sliding_window_of_the_raster(wang_trial):
             np.testing.assert_array_equal(tr.rate(g), tr.window_rate(g))
         # mean_rate without a window: the whole trial, as NetworkResult.mean_rate(name)
         assert tr.mean_rate(g) == pytest.approx(t_sp.size / tr.sizes[a] / (tr.duration * 1e-3), rel=1e-12)
+        # and over a window on bin edges: the spikes inside it (a spike at a bin's end counts in that bin)
+        t0, t1 = 20 * tr.bin, 60 * tr.bin
+        n_in = np.count_nonzero((t_sp > t0) & (t_sp <= t1))
+        assert tr.mean_rate(g, t0, t1) == pytest.approx(n_in / tr.sizes[a] / ((t1 - t0) * 1e-3), rel=1e-12)
+
+
+def test_wang_mean_rate_refuses_a_window_it_cannot_count(wang_trial):
+    tr = wang_trial
+    for kw, match in ((dict(t0=-tr.bin), "t0 must be >= 0 ms"), (dict(t1=tr.duration + tr.bin), "t1 must be <="),
+                      (dict(t0=10 * tr.bin, t1=10 * tr.bin), "t1 must be > t0"),
+                      (dict(t0=0.5 * tr.bin), "t0 must lie on a counting-bin edge"),
+                      (dict(t1=float("nan")), "t1 must be finite")):
+        with pytest.raises(ValueError, match=match):
+            tr.mean_rate("E1", **kw)
+    with pytest.raises(ValueError, match="group must be one of"):
+        tr.mean_rate("E3")

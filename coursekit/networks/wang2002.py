@@ -285,11 +285,28 @@ class Wang2002Trial:
         return self.window_rate(group)
 
     def mean_rate(self, group: str, t0: float = 0.0, t1: float | None = None) -> float:
-        """Mean rate (Hz per cell) of ``group`` between t0 and t1 (ms, on bin edges; default the whole trial)."""
-        a = GROUPS.index(group)
+        """Mean rate (Hz per cell) of ``group`` between t0 and t1 (ms, on bin edges; default the whole trial).
+
+        Raises ``ValueError`` for an unknown group, or a window that is empty, leaves the trial
+        [0, duration] or does not start and end on the edges of the ``bin``-ms counting bins.
+        """
+        if group not in GROUPS:
+            raise ValueError(f"group must be one of {GROUPS}, got {group!r}")
         if t1 is None:
             t1 = self.duration
-        j0, j1 = int(round(t0 / self.bin)), int(round(t1 / self.bin))
+        t0 = _check_float(t0, "t0", "ms", low=0.0, high=self.duration)
+        t1 = _check_float(t1, "t1", "ms", low=0.0, high=self.duration)
+        if not t1 > t0:
+            raise ValueError(f"t1 must be > t0 (ms), got t0={t0!r}, t1={t1!r}")
+        edges = []
+        for name, t in (("t0", t0), ("t1", t1)):
+            j = int(round(t / self.bin))
+            if abs(j * self.bin - t) > 1e-9 * max(1.0, self.duration):
+                raise ValueError(f"{name} must lie on a counting-bin edge (a multiple of bin = {self.bin:g} ms), "
+                                 f"got {t!r} ms")
+            edges.append(j)
+        j0, j1 = edges
+        a = GROUPS.index(group)
         return float(self.counts[j0:j1, a].sum() / (self.sizes[a] * (j1 - j0) * self.bin * 1e-3))
 
 
