@@ -112,6 +112,28 @@ if JIT_ENABLED:
     _ensure_numba_cache_dir()
 
 
+def nrt_optional() -> bool:
+    """Whether this numba offers the compiler option ``_nrt`` (False: no reference counting)."""
+    if not JIT_ENABLED:
+        return False
+    try:
+        from numba.core.cpu import CPUTargetOptions
+    except ImportError:
+        return False
+    return hasattr(CPUTargetOptions, "_nrt")
+
+
+def no_refcount() -> dict:
+    """Options for :func:`njit` that compile a kernel without numba's reference counting, where this
+    numba accepts them (``_nrt`` has no public name), else none.
+
+    Only for a function that allocates nothing and returns no array: every array it sees must be kept
+    alive by its caller.  Each array a compiled loop passes to a helper, or each view it takes, then
+    costs no atomic increment and decrement -- on some cores those dominate a neuron loop.
+    """
+    return {"_nrt": False} if nrt_optional() else {}
+
+
 def njit(*args, **kwargs):
     """``numba.njit`` with ``cache=True`` by default; identity when JIT is off.
 

@@ -113,23 +113,12 @@ def _step_source(i: int, d: int, n_params: int, method: int, vidx: int, hold: in
             + head + "\n" + body)
 
 
-def _nrt_optional() -> bool:
-    """Whether this numba offers the compiler option ``_nrt`` (False: no reference counting)."""
-    if not _jit.JIT_ENABLED:
-        return False
-    try:
-        from numba.core.cpu import CPUTargetOptions
-    except ImportError:
-        return False
-    return hasattr(CPUTargetOptions, "_nrt")
-
-
 #: step_population_<i> allocates nothing (its scratch arrays are on the stack, its arrays are views of
 #: run_network's, which keeps them alive), so it needs none of numba's reference counting.  Without it the
 #: dozen views a call takes cost no atomic increments and decrements: at 4000 LIF neurons on forward Euler
 #: the neuron loops took 36 instead of 43 ms per simulated second.  ``_nrt`` is a numba compiler option
 #: without a public name, so it is used only where this numba accepts it.
-_POPULATION_DECORATOR = KERNEL_DECORATOR[:-1] + (", _nrt=False)" if _nrt_optional() else ")")
+_POPULATION_DECORATOR = KERNEL_DECORATOR[:-1] + (", _nrt=False)" if _jit.nrt_optional() else ")")
 
 
 def _dispatch_source(n_variants: int, n_stp: int) -> str:

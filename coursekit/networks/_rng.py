@@ -120,4 +120,16 @@ def poisson(s, cdf):
     return k
 
 
-__all__ = ["seed_state", "next_uint64", "uniform", "poisson_cdf", "poisson_tables", "poisson"]
+@njit(inline="always")
+def poisson_row(s, tables, a):
+    """:func:`poisson` with the cdf in row ``a`` of ``tables`` (:func:`poisson_tables`), read in place:
+    a kernel that passed the row ``tables[a]`` would make a view of it per draw, and each view takes and
+    drops a reference count (two atomic operations, which cost more than the draw)."""
+    u = uniform(s)
+    k = 0
+    while u >= tables[a, k]:
+        k += 1
+    return k
+
+
+__all__ = ["seed_state", "next_uint64", "uniform", "poisson_cdf", "poisson_tables", "poisson", "poisson_row"]

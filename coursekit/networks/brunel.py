@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._deprecated import warn_renamed
-from .._jit import njit
+from .._jit import njit, no_refcount
 from ..analysis.spikes import isi_cv_per_neuron
 from . import _lif, _rng
 
@@ -60,21 +60,65 @@ FIG8 = {"SR": (3.0, 2.0), "AI": (5.0, 2.0), "SI fast": (6.0, 4.0), "SI slow": (4
 
 
 @njit(inline="always")
-def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext, J_ext, V_th, V_r, n_ref, rng):
+def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext, a, J_ext, V_th, V_r, n_ref, rng):
     """One step of neuron ``i``, a LIF membrane with delta synapses: while
     refractory V stays at V_r (the step's jumps are lost); otherwise the exact
     relaxation of :func:`coursekit.neurons.lif.rhs` with I = 0
     (``decay = exp(-dt/tau)``) plus the step's excitatory and inhibitory jumps
     and ``J_ext`` times a Poisson count drawn from the stream ``rng`` by
-    inversion of its tabulated cdf ``cdf_ext`` (:mod:`coursekit.networks._rng`;
+    inversion of its tabulated cdf, row ``a`` of ``cdf_ext`` (:mod:`coursekit.networks._rng`;
     mean ``nu_ext dt``); threshold, reset and refractoriness.  The pieces are
     the shared ones of :mod:`coursekit.networks._lif`; the Poisson count is
     drawn only outside the refractory period.  Returns whether the neuron fired."""
     if _lif.refractory(refr, i):
         return False
-    nx = _rng.poisson(rng, cdf_ext) if cdf_ext.size > 1 else 0
+    nx = _rng.poisson_row(rng, cdf_ext, a) if cdf_ext.shape[1] > 1 else 0
     v = _lif.relax(V[i], V_rest, decay) + dE + dI + J_ext * nx
     return _lif.fire(V, refr, i, v, V_th, V_r, n_ref)
+
+
+@njit(**no_refcount())
+def _ei_step(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_rest, V_th, V_r, n_ref, delay, ring, k, kk,
+             counts, in_E, in_I, sumV, sumV2, popV, rng, step_spk):
+    """Step ``k`` (the ``kk``-th of this call) of :func:`sparse_ei_kernel`; the indices of the
+    neurons that fired go into ``step_spk``, and their number is returned.
+
+    Compiled without reference counting (:func:`coursekit._jit.no_refcount`): it allocates
+    nothing, and the arrays it passes to the inlined neuron step at every neuron otherwise took
+    and dropped a reference count each (on one AMD core more than half of the network's time).
+    """
+    N = V.shape[0]
+    L = ring.shape[0]
+    slot = k % L
+    if kk > 0:
+        for i in range(N):
+            a = 0 if i < N_E else 1
+            v = V[i]
+            sumV[i] += v
+            sumV2[i] += v * v
+            popV[kk - 1, a] += v
+    ns = 0
+    for i in range(N):
+        a = 0 if i < N_E else 1
+        ne = np.float64(ring[slot, 0, i])
+        ni = np.float64(ring[slot, 1, i])
+        ring[slot, 0, i] = 0.0
+        ring[slot, 1, i] = 0.0
+        dE = W[a, 0] * ne
+        dI = W[a, 1] * ni
+        in_E[i] += dE
+        in_I[i] += dI
+        if lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext, a, J_ext[a], V_th, V_r, n_ref, rng):
+            counts[kk, a] += 1
+            step_spk[ns] = i
+            ns += 1
+            b = 0 if i < N_E else 1
+            # the spike is at the end of step k (t = (k+1) dt); a jump read in step
+            # k + delay lands at t = (k+1+delay) dt: exactly ``delay`` steps later
+            sl = (k + delay) % L
+            for e in range(indptr[i], indptr[i + 1]):
+                ring[sl, b, indices[e]] += 1.0
+    return ns
 
 
 @njit
@@ -95,39 +139,17 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_
     inhibitory jumps (mV), ``counts[k, a]`` the spikes of population a in step k;
     ``sumV``/``sumV2`` each neuron's sum of V and V^2 over the steps and
     ``popV[k, a]`` the population-mean V (for Golomb's synchrony measure).
+    Each step is :func:`_ei_step`; this loop stores its spikes, growing the buffers.
     """
     N = V.shape[0]
-    L = ring.shape[0]
+    step_spk = np.empty(N, np.int64)
     for kk in range(nsteps):
         k = k0 + kk
-        slot = k % L
-        if kk > 0:
-            for i in range(N):
-                a = 0 if i < N_E else 1
-                v = V[i]
-                sumV[i] += v
-                sumV2[i] += v * v
-                popV[kk - 1, a] += v
-        for i in range(N):
-            a = 0 if i < N_E else 1
-            ne = np.float64(ring[slot, 0, i])
-            ni = np.float64(ring[slot, 1, i])
-            ring[slot, 0, i] = 0.0
-            ring[slot, 1, i] = 0.0
-            dE = W[a, 0] * ne
-            dI = W[a, 1] * ni
-            in_E[i] += dE
-            in_I[i] += dI
-            if lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext[a], J_ext[a], V_th, V_r, n_ref, rng):
-                counts[kk, a] += 1
-                spk_step, spk_idx = _lif.append_spike(spk_step, spk_idx, nspk, k, i)
-                nspk += 1
-                b = 0 if i < N_E else 1
-                # the spike is at the end of step k (t = (k+1) dt); a jump read in step
-                # k + delay lands at t = (k+1+delay) dt: exactly ``delay`` steps later
-                sl = (k + delay) % L
-                for e in range(indptr[i], indptr[i + 1]):
-                    ring[sl, b, indices[e]] += 1.0
+        ns = _ei_step(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_rest, V_th, V_r, n_ref, delay,
+                      ring, k, kk, counts, in_E, in_I, sumV, sumV2, popV, rng, step_spk)
+        for s in range(ns):
+            spk_step, spk_idx = _lif.append_spike(spk_step, spk_idx, nspk, k, step_spk[s])
+            nspk += 1
     for i in range(N):
         a = 0 if i < N_E else 1
         v = V[i]
@@ -140,22 +162,35 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_
     return spk_step, spk_idx, nspk
 
 
+@njit(**no_refcount())
+def _replay_step(X, k, cdf_ext, J_ext, V, refr, decay, V_rest, V_th, V_r, n_ref, rng, step_spk):
+    """Step ``k`` of :func:`replay_kernel` (without reference counting, as :func:`_ei_step`);
+    returns the number of neurons that fired, their indices in ``step_spk``."""
+    ns = 0
+    for c in range(X.shape[1]):
+        if lif_delta_step(V, refr, c, V_rest, decay, X[k, c], 0.0, cdf_ext, 0, J_ext, V_th, V_r, n_ref, rng):
+            step_spk[ns] = c
+            ns += 1
+    return ns
+
+
 @njit
 def replay_kernel(X, cdf_ext, J_ext, V, decay, V_rest, V_th, V_r, n_ref, rng):
     """Neurons of the network's kind, unconnected, driven by given recurrent
     jumps ``X[k, c]`` (mV, already delayed) and fresh external Poisson input
-    (cdf table ``cdf_ext``, stream ``rng``): the same step as
+    (its cdf table, the one row of ``cdf_ext``; stream ``rng``): the same step as
     :func:`sparse_ei_kernel`.  Returns (step, neuron) of the spikes."""
     n, m = X.shape
     refr = np.zeros(m, np.int64)
+    step_spk = np.empty(m, np.int64)
     out_s = np.empty(1024, np.int64)
     out_i = np.empty(1024, np.int64)
     ns = 0
     for k in range(n):
-        for c in range(m):
-            if lif_delta_step(V, refr, c, V_rest, decay, X[k, c], 0.0, cdf_ext, J_ext, V_th, V_r, n_ref, rng):
-                out_s, out_i = _lif.append_spike(out_s, out_i, ns, k, c)
-                ns += 1
+        nk = _replay_step(X, k, cdf_ext, J_ext, V, refr, decay, V_rest, V_th, V_r, n_ref, rng, step_spk)
+        for s in range(nk):
+            out_s, out_i = _lif.append_spike(out_s, out_i, ns, k, step_spk[s])
+            ns += 1
     return out_s[:ns], out_i[:ns]
 
 
@@ -408,7 +443,7 @@ class SparseEINetwork:
                 np.add.at(X[:, c], arrive, self.J[a, 0 if j < self.N_E else 1])
         lam = self.nu_ext[0 if targets[0] < self.N_E else 1] * self.dt * 1e-3
         V = rng.uniform(self.V_r, self.theta, targets.size)
-        s, c = replay_kernel(X, _rng.poisson_cdf(lam), self.J_ext[0 if targets[0] < self.N_E else 1], V,
+        s, c = replay_kernel(X, _rng.poisson_tables([lam]), self.J_ext[0 if targets[0] < self.N_E else 1], V,
                              math.exp(-self.dt / self.tau), self.V_rest, self.theta, self.V_r,
                              int(round(self.t_ref / self.dt)), _rng.seed_state(int(rng.integers(2**63))))
         return (s + 1) * self.dt, c

@@ -73,7 +73,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._deprecated import warn_renamed
-from .._jit import njit
+from .._jit import njit, no_refcount
 from . import _lif
 from ..synapses.kinetic import mg_block
 from .decision import Psychometric, Trials, summarize
@@ -92,6 +92,55 @@ def membrane_step(V, C_m, g_L, V_L, g_E, g_I, V_E, V_I, dt):
     G = g_L + g_E + g_I
     V_inf = (g_L * V_L + g_E * V_E + g_I * V_I) / G
     return _lif.relax(V, V_inf, math.exp(-dt * 1e-3 * G / C_m))
+
+
+@njit(**no_refcount())
+def _wang_neurons(k, grp, lam_bg, lam_stim, s_ext, dA, g_ext, alpha, x, s, inv_td, dt, dx, S_new, refr, V, gA, gN,
+                  gG, Mg, C_m, g_L, V_L, V_E, V_I, V_th, V_reset, n_ref, ring, delay, counts, bin_steps, rec_row,
+                  step_rows):
+    """The neuron loop of step ``k`` of :func:`wang2002_kernel`; the raster rows of the recorded cells
+    that fired go into ``step_rows``, and their number is returned.
+
+    Compiled without reference counting (:func:`coursekit._jit.no_refcount`): it allocates nothing,
+    and the arrays passed to the inlined LIF pieces at every cell otherwise took and dropped a
+    reference count each.
+    """
+    N = rec_row.shape[0]
+    L = ring.shape[0]
+    nr = 0
+    for i in range(N):
+        a = grp[i]
+        lam = lam_bg[a]
+        if a < 2:
+            lam += lam_stim[k, a]
+        n_in = np.random.poisson(lam) if lam > 0.0 else 0
+        s_ext[i] = s_ext[i] * dA + g_ext[a] * n_in
+        if a < 3:
+            # NMDA gate of presynaptic cell i: exact step of the linear s-equation at fixed x
+            ax = alpha * x[i]
+            if ax > 1e-12:
+                k_s = inv_td + ax
+                s_inf = ax / k_s
+                s[i] = s_inf + (s[i] - s_inf) * math.exp(-dt * k_s)
+            else:
+                s[i] *= math.exp(-dt * inv_td)
+            x[i] *= dx
+            S_new[a] += s[i]
+        if _lif.refractory(refr, i):
+            continue
+        v = V[i]
+        g_exc = gA[a] + s_ext[i] + gN[a] * mg_block(v, Mg)
+        if _lif.fire(V, refr, i, membrane_step(v, C_m[a], g_L[a], V_L, g_exc, gG[a], V_E, V_I, dt),
+                     V_th, V_reset, n_ref[a]):
+            ring[(k + delay) % L, a] += 1.0
+            if a < 3:
+                x[i] += 1.0
+            counts[k // bin_steps, a] += 1
+            r = rec_row[i]
+            if r >= 0:
+                step_rows[nr] = r
+                nr += 1
+    return nr
 
 
 @njit
@@ -139,6 +188,7 @@ def wang2002_kernel(seed, n_steps, dt, N_E, n_sel, C_m, g_L, V_L, V_th, V_reset,
     gN = np.zeros(4)
     gG = np.zeros(4)
     S_new = np.zeros(3)
+    step_rows = np.empty(N, np.int64)
     nspk = 0
     choice = 0
     dec_bin = -1
@@ -161,38 +211,12 @@ def wang2002_kernel(seed, n_steps, dt, N_E, n_sel, C_m, g_L, V_L, V_th, V_reset,
         S_new[0] = 0.0
         S_new[1] = 0.0
         S_new[2] = 0.0
-        for i in range(N):
-            a = grp[i]
-            lam = lam_bg[a]
-            if a < 2:
-                lam += lam_stim[k, a]
-            n_in = np.random.poisson(lam) if lam > 0.0 else 0
-            s_ext[i] = s_ext[i] * dA + g_ext[a] * n_in
-            if a < 3:
-                # NMDA gate of presynaptic cell i: exact step of the linear s-equation at fixed x
-                ax = alpha * x[i]
-                if ax > 1e-12:
-                    k_s = inv_td + ax
-                    s_inf = ax / k_s
-                    s[i] = s_inf + (s[i] - s_inf) * math.exp(-dt * k_s)
-                else:
-                    s[i] *= math.exp(-dt * inv_td)
-                x[i] *= dx
-                S_new[a] += s[i]
-            if _lif.refractory(refr, i):
-                continue
-            v = V[i]
-            g_exc = gA[a] + s_ext[i] + gN[a] * mg_block(v, Mg)
-            if _lif.fire(V, refr, i, membrane_step(v, C_m[a], g_L[a], V_L, g_exc, gG[a], V_E, V_I, dt),
-                         V_th, V_reset, n_ref[a]):
-                ring[(k + delay) % L, a] += 1.0
-                if a < 3:
-                    x[i] += 1.0
-                counts[k // bin_steps, a] += 1
-                r = rec_row[i]
-                if r >= 0:
-                    spk_step, spk_row = _lif.append_spike(spk_step, spk_row, nspk, k, r)
-                    nspk += 1
+        nr = _wang_neurons(k, grp, lam_bg, lam_stim, s_ext, dA, g_ext, alpha, x, s, inv_td, dt, dx, S_new, refr,
+                           V, gA, gN, gG, Mg, C_m, g_L, V_L, V_E, V_I, V_th, V_reset, n_ref, ring, delay, counts,
+                           bin_steps, rec_row, step_rows)
+        for q in range(nr):
+            spk_step, spk_row = _lif.append_spike(spk_step, spk_row, nspk, k, step_rows[q])
+            nspk += 1
         S[0] = S_new[0]
         S[1] = S_new[1]
         S[2] = S_new[2]
