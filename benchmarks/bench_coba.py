@@ -22,18 +22,22 @@ alone (``brian2_steps_s``: less a second one-step run, the fixed cost of any ``r
 The hand kernels (``_hand_exp``, ``_hand_euler``) are the network written out to be fast: one fused
 time loop; the conductances' decay factors precomputed; a neuron loop without branches (selects) that
 LLVM vectorises (``fastmath``; exp(z) - 1 by Cody--Waite reduction and a degree-13 polynomial,
-branch-free, instead of libm's scalar call); spikes gathered by scanning the flags eight bytes at a
-time; synapses in CSR per source with int32 row pointers and targets (sorted), one weight per source
-population (the network has two).  They run on coursekit's own connectivity and initial state, so
+branch-free, instead of libm's scalar call; 2**k without a float -> int conversion, which AVX2 does
+lane by lane); the refractory end written in the spike scan, for a spiking neuron only (as a select
+in the neuron loop it cost 1.6x on an AVX2 core); spikes gathered by scanning the flags eight bytes
+at a time; synapses in CSR per source with int32 row pointers and targets (sorted), one weight per source
+population (the network has two), the row of the spike after next prefetched while one is
+delivered.  They run on coursekit's own connectivity and initial state, so
 their spike count must match coursekit's (a chaotic network: the rounding of two implementations
 separates the trajectories, not the statistics); the relative difference is printed, the target is
 0.5 %.
 
 The floor (``floor()``): per step max(compute, memory) -- compute = neuron updates x the operations of
 the hand kernel's update (counted below, each FMA, multiply, add, compare, select, division and integer
-operation as ONE vector-lane operation) / this core's measured FMA rate (independent FMA chains,
-``fastmath``, vectorised); memory = the bytes a step must touch (neuron state read and written; per
-synaptic event a 4-byte target index read and the target's 8-byte conductance read and written) /
+operation as ONE vector-lane operation) / this core's measured FMA rate (twelve independent FMA
+chains per element, vectorised, with only the fusing of a * b + c allowed); memory = the bytes a step
+must touch (neuron state read and written; per synaptic event a 4-byte target index read and the
+target's 8-byte conductance read and written) /
 the stream-triad bandwidth measured on a working set of the network's size.  Both rates are measured in
 the same run.  Counting a division as one operation, and bytes rather than cache lines, errs low: it is
 a lower bound for any code doing these updates at float64, not the cost model of one implementation.
@@ -64,6 +68,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from coursekit.networks.engine import Network  # noqa: E402
+from coursekit.solvers._scratch import prefetch  # noqa: E402
 from coursekit.neurons import LIF  # noqa: E402
 from coursekit.synapses import Exponential  # noqa: E402
 
@@ -75,17 +80,17 @@ E_E, E_I, TAU_E, TAU_I, W_E, W_I = 0.0, -80.0, 5.0, 10.0, 6.0, 67.0
 
 # vector-lane operations per neuron update of the hand kernels (the compute term of the floor):
 #   both: f = (V_rest - V)/tau + (R/tau)(g_E (E_E - V) + g_I (E_I - V))   6 (fma, sub, sub, mul, fma, fma)
-#         refractory compare + select, threshold compare, V select, refractory-end select,
-#         spike flag store                                                 6
+#         refractory compare + select, threshold compare, V select,
+#         spike flag store (the refractory end is written in the spike scan) 5
 #         two conductance decays                                           2
 #   exponential Euler: g_E + g_I, B = -(1 + R g)/tau                       2
 #         z = B dt, clamp                                                  2
 #         expm1(z): round (fma + floor), Cody-Waite (2 fma), degree-13
-#         Horner (mul + 12 fma + mul), 2**k (convert, add, shift),
+#         Horner (mul + 12 fma + mul), 2**k (add, integer add, shift),
 #         s p + (s - 1) (sub, fma)                                         23
 #         V + expm1(z) f / B (div, fma)                                    2
 #   forward Euler: V + dt f (fma)                                          1
-OPS_PER_UPDATE = {"exponential_euler": 6 + 6 + 2 + 2 + 2 + 23 + 2, "euler": 6 + 6 + 2 + 1}
+OPS_PER_UPDATE = {"exponential_euler": 6 + 5 + 2 + 2 + 2 + 23 + 2, "euler": 6 + 5 + 2 + 1}
 # bytes a step must touch per neuron (V, g_E, g_I read and written, 8 B each; refractory end, int32,
 # read) and per synaptic event (target index, int32, read; the target's conductance read and written)
 BYTES_PER_NEURON_STEP = 3 * 16 + 4
@@ -128,14 +133,17 @@ def synaptic_events(net: Network, res) -> int:
 
 # --- the hand-written kernels -----------------------------------------------------------------------
 @intrinsic
-def _pow2i(typingctx, k):
-    """2**k for an int64 k in [-1022, 1023], by writing the exponent bits."""
-    sig = types.float64(types.int64)
+def _pow2f(typingctx, kf):
+    """2**k for an integer-valued float64 kf = k in [-1022, 1023], by writing the exponent bits; k is
+    read off kf + 1.5 * 2**52 (no float -> int conversion, which AVX2 has no vector instruction for)."""
+    sig = types.float64(types.float64)
 
     def codegen(context, builder, signature, args):
         i64 = ir.IntType(64)
-        bits = builder.shl(builder.add(args[0], ir.Constant(i64, 1023)), ir.Constant(i64, 52))
-        return builder.bitcast(bits, ir.DoubleType())
+        f64 = ir.DoubleType()
+        shifted = builder.bitcast(builder.fadd(args[0], ir.Constant(f64, 6755399441055744.0)), i64)
+        bits = builder.shl(builder.add(shifted, ir.Constant(i64, 1023)), ir.Constant(i64, 52))
+        return builder.bitcast(bits, f64)
 
     return sig, codegen
 
@@ -149,13 +157,14 @@ def _expm1(z):
     p = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
         1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
             1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0)))))))))))))
-    s = _pow2i(np.int64(kf))
+    s = _pow2f(kf)
     return s * p + (s - 1.0)
 
 
 @njit(inline="always")
-def _gather(flags, spk):
-    """Indices of the set flags into ``spk``; ``flags`` (uint8, length a multiple of 8) read 8 at a time."""
+def _gather(flags, spk, refr, until):
+    """Indices of the set flags into ``spk``, and ``refr`` of each = ``until`` (the step its refractory
+    period ends); ``flags`` (uint8, length a multiple of 8) read 8 at a time."""
     words = flags.view(np.uint64)
     ns = 0
     for w in range(words.shape[0]):
@@ -163,6 +172,7 @@ def _gather(flags, spk):
             for i in range(8 * w, 8 * w + 8):
                 if flags[i]:
                     spk[ns] = i
+                    refr[i] = until
                     ns += 1
     return ns
 
@@ -170,6 +180,10 @@ def _gather(flags, spk):
 @njit(inline="always")
 def _deliver(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i):
     for s in range(ns):
+        if s + 2 < ns:  # the row of the spike after next into the cache (as coursekit's delivery does)
+            j2 = spk[s + 2]
+            for e in range(indptr[j2], indptr[j2 + 1], 16):
+                prefetch(indices, e)
         j = spk[s]
         exc = j < n_exc
         w = w_e if exc else w_i
@@ -199,11 +213,10 @@ def _hand_exp(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c):
             vn = v_reset if ref else vn
             fire = vn >= v_th
             V[i] = v_reset if fire else vn
-            refr[i] = k32 + n_ref if fire else refr[i]
             flags[i] = fire
             ge[i] = a * de
             gi[i] = b * di
-        ns = _gather(flags, spk)
+        ns = _gather(flags, spk, refr, k32 + n_ref)
         _deliver(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i)
         total += ns
     return total
@@ -229,11 +242,10 @@ def _hand_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c):
             vn = v_reset if ref else vn
             fire = vn >= v_th
             V[i] = v_reset if fire else vn
-            refr[i] = k32 + n_ref if fire else refr[i]
             flags[i] = fire
             ge[i] = a * de
             gi[i] = b * di
-        ns = _gather(flags, spk)
+        ns = _gather(flags, spk, refr, k32 + n_ref)
         _deliver(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i)
         total += ns
     return total
@@ -308,21 +320,43 @@ class Brian2:
 
 
 # --- the floor --------------------------------------------------------------------------------------
-@njit(fastmath=True, error_model="numpy", cache=True)
+#: independent FMA chains per element in ``_fma_chains``: enough to cover the FMA latency of both
+#: units (5 cycles x 2 units = 10 vectors in flight on cores that have 2), few enough to stay in registers
+CHAINS = 12
+#: rounds of the chains per element (few enough that LLVM unrolls them and vectorises the element loop)
+ROUNDS = 10
+
+
+@njit(fastmath={"contract"}, error_model="numpy", cache=True)
 def _fma_chains(a, out, x, y):
-    """32 dependent FMAs per element, elements independent: the loop vectorises and the chains of
-    neighbouring iterations overlap, so the FMA units, not the latency, set the pace."""
+    """ROUNDS x CHAINS FMAs per element in CHAINS independent chains; the loop over the elements
+    vectorises, so each chain is one vector and the FMA units, not their latency, set the pace (with a
+    single chain per element LLVM keeps only ~4 vectors in flight: latency-bound on a core whose FMA
+    latency is 5 cycles)."""
     for i in range(a.shape[0]):
-        v = a[i]
-        for _ in range(32):
-            v = v * x + y
-        out[i] = v
+        v0 = a[i]
+        v1, v2, v3, v4, v5 = v0 + 0.01, v0 + 0.02, v0 + 0.03, v0 + 0.04, v0 + 0.05
+        v6, v7, v8, v9, v10, v11 = v0 + 0.06, v0 + 0.07, v0 + 0.08, v0 + 0.09, v0 + 0.1, v0 + 0.11
+        for _ in range(ROUNDS):
+            v0 = v0 * x + y
+            v1 = v1 * x + y
+            v2 = v2 * x + y
+            v3 = v3 * x + y
+            v4 = v4 * x + y
+            v5 = v5 * x + y
+            v6 = v6 * x + y
+            v7 = v7 * x + y
+            v8 = v8 * x + y
+            v9 = v9 * x + y
+            v10 = v10 * x + y
+            v11 = v11 * x + y
+        out[i] = ((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7)) + ((v8 + v9) + (v10 + v11))
 
 
 def fma_rate(repeats: int = 40) -> float:
     """Sustained float64 FMAs per second of one core (vector lanes counted), best of ``repeats`` short
     trials (a few ms each: on a shared machine the best one ran undisturbed)."""
-    a = np.random.default_rng(0).uniform(0.5, 1.0, 2048)
+    a = np.random.default_rng(0).uniform(0.5, 1.0, 512)
     out = np.empty_like(a)
     _fma_chains(a, out, 0.999, 1e-3)
     best = np.inf
@@ -332,7 +366,7 @@ def fma_rate(repeats: int = 40) -> float:
         for _ in range(reps):
             _fma_chains(a, out, 0.999, 1e-3)
         best = min(best, time.perf_counter() - t0)
-    return 32 * a.size * reps / best
+    return CHAINS * ROUNDS * a.size * reps / best
 
 
 @njit(fastmath=True, error_model="numpy", cache=True)
