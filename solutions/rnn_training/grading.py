@@ -313,7 +313,10 @@ def _polished(params, points, tol_unique=1e-3):
         p = _newton(params, p)
         if all(np.max(np.abs(p - q)) > tol_unique for q in uniq):
             uniq.append(p)
-    return np.array(sorted(uniq, key=tuple)).reshape(-1, len(params["b"]))
+    # in the order of the points rounded to 1e-6 (they are 1e-3 apart or more): ordered by their exact
+    # coordinates, two points whose first coordinates agree up to rounding (a symmetric network) would
+    # come out in an order set by the last bits, which differ from one CPU's libraries to another's
+    return np.array(sorted(uniq, key=lambda p: tuple(np.round(p, 6)))).reshape(-1, len(params["b"]))
 
 
 # accuracy of a trained 2AFC network, from the student's weights (variable check)
