@@ -405,7 +405,7 @@ def _scores(**partial):
 
 # student -> the mistakes (answer cell, new definition) they make
 CLASS = {
-    "swapped_of_v_sign": [("forward_answer", FWD_SWAPPED), ("bptt_answer", BP_OF_V), ("eprop_answer", EP_SIGN)],
+    "one_minus_of_z_sign": [("forward_answer", FWD_ONE_MINUS), ("bptt_answer", BP_OF_Z), ("eprop_answer", EP_SIGN)],
     "scale_attached_no_filter": [("bptt_answer", SUR_SCALE), ("bptt_answer", BP_ATTACHED),
                                  ("eprop_answer", EP_NO_FILTER)],
     "reset_zero_ce_mean_beta": [("forward_answer", FWD_RESET_ZERO), ("bptt_answer", CE_MEAN),
@@ -419,14 +419,17 @@ CLASS = {
 # eprop 1 + 1.  Hidden: forward 2 + 1 + 1; surrogate 1, cross_entropy 1, bptt 2 (detached, V_th != 1) + 2
 # (recurrent, detached, V_th = 1) + 1 (attached, V_th != 1) + 1 (smooth, attached, V_th = 1) (8); eprop 2 + 2;
 # attached 2 + 1.  A student's own training runs their own forward and bptt (the one cascade): the accuracy
-# of each trained network, run by coursekit on the held-out digits, is pinned as measured.
+# of each trained network, run by coursekit on the held-out digits, is pinned as measured.  Each is far from
+# the threshold of 0.90 (measured 0.94-0.96, and 0.78 for the one that fails): training is chaotic, so a
+# student within a few digits of it passes on one CPU and fails on another (one with the forward's time
+# constants swapped and the surrogate of v reached 0.909 on an AVX2 core and less on an AVX-512 one).
 _EPROP_ALL_WRONG = dict(test_eprop_visible=0, test_eprop_hidden=0, test_eprop_attached=0)
 EXPECTED = {
     "correct": _scores(),
     "blank": {g: 0 for g in POINTS},
     # every trajectory off; every gradient but the surrogate's and the loss's; every e-prop estimate
-    "swapped_of_v_sign": _scores(test_forward_visible=0, test_forward_hidden=0, test_bptt_visible=4 / 6,
-                                 test_bptt_hidden=2 / 8, **_EPROP_ALL_WRONG, test_accuracy=0),
+    "one_minus_of_z_sign": _scores(test_forward_visible=0, test_forward_hidden=0, test_bptt_visible=4 / 6,
+                                   test_bptt_hidden=2 / 8, **_EPROP_ALL_WRONG, test_accuracy=0),
     # the surrogate off in every case; the always-attached reset off where the case detaches it
     "scale_attached_no_filter": _scores(test_bptt_visible=3 / 6, test_bptt_hidden=3 / 8, **_EPROP_ALL_WRONG),
     "reset_zero_ce_mean_beta": _scores(test_forward_visible=0, test_forward_hidden=0, test_bptt_visible=4 / 6,
@@ -446,9 +449,9 @@ def _in(cells, *labels):
 
 
 EXPECTED_DIAGNOSES = {
-    "swapped_of_v_sign": {**_in(_FWD, "tau_syn and tau_mem swapped (forward)"),
-                          **_in(_BP, "surrogate of v, not of (v - V_th)/V_th"),
-                          **_in(_EP, "learning signal with the wrong sign")},
+    "one_minus_of_z_sign": {**_in(_FWD, "1 - exp(-dt/tau) as decay (forward)"),
+                            **_in(_BP, "surrogate of the spike z"),
+                            **_in(_EP, "learning signal with the wrong sign")},
     "scale_attached_no_filter": {**_in(_BP, "surrogate scale ignored", "reset not detached"),
                                  **_in(_EP, "eligibility trace not filtered by the readout")},
     "reset_zero_ce_mean_beta": {**_in(_FWD, "reset to zero (forward)"),
@@ -459,8 +462,8 @@ EXPECTED_DIAGNOSES = {
                                       **_in(("test_eprop_attached",), "reset term missing in the trace (challenge)")},
 }
 FULL_CLASS = {
-    "one_minus": [("forward_answer", FWD_ONE_MINUS)],
-    "of_z": [("bptt_answer", BP_OF_Z)],
+    "swapped": [("forward_answer", FWD_SWAPPED)],
+    "of_v": [("bptt_answer", BP_OF_V)],
     "detached": [("bptt_answer", BP_DETACHED)],
     "no_kappa": [("bptt_answer", BP_NO_KAPPA)],
     "peak": [("bptt_answer", SUR_PEAK)],
@@ -501,7 +504,7 @@ def test_small_class_gets_expected_scores_and_diagnoses(tmp_path, capsys):
 
 def test_every_declared_mistake_is_made_by_a_student():
     made = {label for want in EXPECTED_DIAGNOSES.values() for labels in want.values() for label in labels}
-    made |= {"1 - exp(-dt/tau) as decay (forward)", "surrogate of the spike z", "reset always detached",
+    made |= {"tau_syn and tau_mem swapped (forward)", "surrogate of v, not of (v - V_th)/V_th", "reset always detached",
              "readout leak missing (backward)", "surrogate with peak 1 (not unit area)", "trace decay 1 - alpha",
              "reset term with the wrong sign (challenge)"}
     assert set(_messages()) == made
@@ -509,9 +512,10 @@ def test_every_declared_mistake_is_made_by_a_student():
 
 
 FULL_EXPECTED = {
-    "one_minus": (_scores(test_forward_visible=0, test_forward_hidden=0),
-                  _in(_FWD, "1 - exp(-dt/tau) as decay (forward)")),
-    "of_z": (_scores(test_bptt_visible=4 / 6, test_bptt_hidden=2 / 8), _in(_BP, "surrogate of the spike z")),
+    "swapped": (_scores(test_forward_visible=0, test_forward_hidden=0),
+                _in(_FWD, "tau_syn and tau_mem swapped (forward)")),
+    "of_v": (_scores(test_bptt_visible=4 / 6, test_bptt_hidden=2 / 8),
+             _in(_BP, "surrogate of v, not of (v - V_th)/V_th")),
     "detached": (_scores(test_bptt_visible=5 / 6, test_bptt_hidden=6 / 8), _in(_BP, "reset always detached")),
     "no_kappa": (_scores(test_bptt_visible=4 / 6, test_bptt_hidden=2 / 8), _in(_BP, "readout leak missing (backward)")),
     "peak": (_scores(test_bptt_visible=4 / 6, test_bptt_hidden=7 / 8), _in(_BP, "surrogate with peak 1 (not unit area)")),
