@@ -32,6 +32,14 @@ their spike count must match coursekit's (a chaotic network: the rounding of two
 separates the trajectories, not the statistics); the relative difference is printed, the target is
 0.5 %.
 
+A second pair of hand kernels (``_same_exp``, ``_same_euler``) fuses the same loop with coursekit's own
+arithmetic per neuron (its LIF ``rhs``, its method's step, its channel sums; no fastmath, the secant
+slope and the B = 0 guard of exponential Euler, its input array, int64 refractory ends, boolean flags).
+Their V and spike trains must equal coursekit's bit for bit (``same_arithmetic_bit_identical``, checked
+in every repeat), so coursekit / that kernel is the cost of the engine around the arithmetic, and that
+kernel / the fast hand kernel the cost of the arithmetic (the price of one ``rhs`` per model, shared with
+``simulate``, and of rounding alike on every core).
+
 The floor (``floor()``): per step max(compute, memory) -- compute = neuron updates x the operations of
 the hand kernel's update (counted below, each FMA, multiply, add, compare, select, division and integer
 operation as ONE vector-lane operation) / this core's measured FMA rate (twelve independent FMA
@@ -69,6 +77,8 @@ sys.path.insert(0, str(HERE))
 
 from coursekit.networks.engine import Network  # noqa: E402
 from coursekit.solvers._scratch import prefetch  # noqa: E402
+from coursekit.solvers._expm1 import expm1v, fma  # noqa: E402
+from coursekit.solvers.exponential_euler import H as _H_SECANT  # noqa: E402
 from coursekit.neurons import LIF  # noqa: E402
 from coursekit.synapses import Exponential  # noqa: E402
 
@@ -254,6 +264,112 @@ def _hand_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c):
 HAND = {"exponential_euler": _hand_exp, "euler": _hand_euler}
 
 
+# --- the hand kernels doing coursekit's arithmetic --------------------------------------------------
+# The same fused time loop, spike scan and delivery as the hand kernels above, with the neuron update
+# as coursekit's kernels compute it (coursekit.neurons.lif.rhs, coursekit.solvers.<method>.step, the
+# network's channel sums, refractoriness and reset), operation for operation: no fastmath; the slope B
+# of exponential Euler by the secant (a second rhs); the select guarding B = 0; an input array and a
+# time-varying drive added (both zero here); int64 refractory ends; boolean spike flags.  Their V and
+# spike trains must equal coursekit's bit for bit (checked in every repeat), so their time is what this
+# arithmetic costs in a fused kernel, and coursekit / this kernel is what the engine itself costs.
+@njit(inline="always")
+def _lif_rhs(V, I, c):
+    """coursekit.neurons.lif.rhs: (R I + (V_rest - V)) (1 / tau)."""
+    return fma(c[13], I, c[3] - V) * (1.0 / c[14])
+
+
+@njit(error_model="numpy", cache=True)
+def _same_exp(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c, Iext):
+    n = V.shape[0]
+    dt, v_th, v_reset, e_e, e_i, de, di, w_e, w_i = c[2], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11]
+    n_ref = np.int64(c[12])
+    drive = 0.0
+    inv_h = 1.0 / _H_SECANT
+    total = 0
+    for k in range(nsteps):
+        for i in range(n):
+            y0 = V[i]
+            isum = Iext[i]
+            gsum = 0.0
+            g = ge[i]
+            ge[i] = g * de
+            gsum += g
+            isum = fma(g, e_e, isum)
+            g = gi[i]
+            gi[i] = g * di
+            gsum += g
+            isum = fma(g, e_i, isum)
+            isum += drive
+            k1 = _lif_rhs(y0, fma(-gsum, y0, isum), c)
+            yt = y0 + _H_SECANT
+            k2 = _lif_rhs(yt, fma(-gsum, yt, isum), c)
+            B = (k2 - k1) * inv_h
+            z = B * dt
+            phi = dt * (1.0 + 0.5 * z) if abs(z) < 1e-12 else expm1v(z) / B
+            y = fma(phi, k1, y0)
+            refractory = k < refr[i]
+            y = v_reset if refractory else y
+            fire = (y >= v_th) & (not refractory)
+            V[i] = v_reset if fire else y
+            flags[i] = fire
+        ns = _gather(flags, spk, refr, k + n_ref)
+        _deliver(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i)
+        total += ns
+    return total
+
+
+@njit(error_model="numpy", cache=True)
+def _same_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c, Iext):
+    n = V.shape[0]
+    dt, v_th, v_reset, e_e, e_i, de, di, w_e, w_i = c[2], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11]
+    n_ref = np.int64(c[12])
+    drive = 0.0
+    total = 0
+    for k in range(nsteps):
+        for i in range(n):
+            y0 = V[i]
+            isum = Iext[i]
+            gsum = 0.0
+            g = ge[i]
+            ge[i] = g * de
+            gsum += g
+            isum = fma(g, e_e, isum)
+            g = gi[i]
+            gi[i] = g * di
+            gsum += g
+            isum = fma(g, e_i, isum)
+            isum += drive
+            k1 = _lif_rhs(y0, isum - gsum * y0, c)
+            y = y0 + dt * k1
+            refractory = k < refr[i]
+            y = v_reset if refractory else y
+            fire = (y >= v_th) & (not refractory)
+            V[i] = v_reset if fire else y
+            flags[i] = fire
+        ns = _gather(flags, spk, refr, k + n_ref)
+        _deliver(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i)
+        total += ns
+    return total
+
+
+SAME = {"exponential_euler": _same_exp, "euler": _same_euler}
+
+
+def run_same(method: str, inp: dict, nsteps: int) -> tuple[float, int, np.ndarray]:
+    """(seconds, spikes, final V) of the kernel with coursekit's arithmetic on a copy of ``inp``."""
+    a = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
+    refr = np.full(a["V"].size, -1, np.int64)
+    flags = np.zeros(a["flags"].size, np.bool_)
+    c = hand_constants()
+    Iext = np.zeros(a["V"].size)
+    t0 = time.perf_counter()
+    ns = SAME[method](a["V"], a["ge"], a["gi"], refr, flags, a["spk"], a["indptr"], a["indices"], a["n_exc"],
+                      nsteps, c, Iext)
+    return time.perf_counter() - t0, int(ns), a["V"]
+
+
+
+
 def hand_inputs(net: Network) -> dict:
     """coursekit's connectivity and initial state (read before its first run) for the hand kernels:
     CSR per source over the whole network, int32, targets sorted."""
@@ -281,8 +397,10 @@ def hand_inputs(net: Network) -> dict:
 
 
 def hand_constants() -> np.ndarray:
+    """1/tau, R/tau, dt, V_rest, V_th, V_reset, E_E, E_I, the two decay factors, the two weights, the
+    refractory steps, R and tau (the last two for the kernels with coursekit's arithmetic)."""
     return np.array([1.0 / TAU, R / TAU, DT, V_REST, V_TH, V_RESET, E_E, E_I, math.exp(-DT / TAU_E),
-                     math.exp(-DT / TAU_I), W_E, W_I, round(T_REF / DT)])
+                     math.exp(-DT / TAU_I), W_E, W_I, round(T_REF / DT), R, TAU])
 
 
 def run_hand(method: str, inp: dict, nsteps: int) -> tuple[float, int]:
@@ -423,10 +541,12 @@ def main(argv=None):
         inp = hand_inputs(warm)
         warm.run(10.0)
         run_hand(method, inp, 100)
+        run_same(method, inp, 100)
         if brian is not None:
             brian.run(method=method, N=N_TOTAL, p=P_CONN, T=10.0, seed=99)
-    best = {m: dict(ck=np.inf, hand=np.inf, ck_neurons=np.inf, hand_neurons=np.inf, brian=np.inf, brian_steps=np.inf)
-            for m in METHODS}
+    best = {m: dict(ck=np.inf, hand=np.inf, same=np.inf, ck_neurons=np.inf, hand_neurons=np.inf, brian=np.inf,
+                    brian_steps=np.inf) for m in METHODS}
+    same_identical = {m: True for m in METHODS}
     info = {m: {} for m in METHODS}
     count_diff = {m: [] for m in METHODS}
     for r in range(args.repeats):
@@ -439,9 +559,13 @@ def main(argv=None):
             t_ck = time.perf_counter() - t0
             n_ck = sum(int(res0.spike_counts(p).sum() + res.spike_counts(p).sum()) for p in ("E", "I"))
             t_hand, n_hand = run_hand(method, inp, nsteps + 1)  # the same nsteps + 1 steps
+            t_same, n_same, V_same = run_same(method, inp, nsteps + 1)
+            V_ck = np.concatenate([pop.state[pop.model.state_index("V")] for pop in net.populations])
+            same_identical[method] &= bool(n_same == n_ck and np.array_equal(V_same, V_ck))
             b = best[method]
             b["ck"] = min(b["ck"], t_ck)
             b["hand"] = min(b["hand"], t_hand)
+            b["same"] = min(b["same"], t_same)
             count_diff[method].append((n_hand - n_ck) / n_ck)
             # the neuron loops alone: the same neurons, channels and initial conductances without synapses
             # (both networks fall silent as the conductances decay; what remains is the per-neuron update)
@@ -472,6 +596,8 @@ def main(argv=None):
         b, i = best[m], info[m]
         fl = floor(m, N_TOTAL, nsteps, i["events"], i["footprint"], F, BW[m])
         d = dict(coursekit_s=b["ck"], hand_s=b["hand"], coursekit_over_hand=b["ck"] / b["hand"],
+                 hand_same_arithmetic_s=b["same"], same_arithmetic_bit_identical=same_identical[m],
+                 coursekit_over_hand_same_arithmetic=b["ck"] / b["same"],
                  coursekit_neurons_s=b["ck_neurons"], hand_neurons_s=b["hand_neurons"],
                  neurons_coursekit_over_hand=b["ck_neurons"] / b["hand_neurons"],
                  delivery_coursekit_ns_per_event=(b["ck"] - b["ck_neurons"]) / i["events"] * 1e9,
