@@ -32,8 +32,8 @@ their spike count must match coursekit's (a chaotic network: the rounding of two
 separates the trajectories, not the statistics); the relative difference is printed, the target is
 0.5 %.
 
-A second pair of hand kernels (``_same_exp``, ``_same_euler``) fuses the same loop with coursekit's own
-arithmetic per neuron (its LIF ``rhs``, its method's step, its channel sums; no fastmath, the secant
+A second hand kernel (``_same``) fuses the same loop with coursekit's own arithmetic per neuron (its
+LIF ``rhs`` and its method's ``step``, called, not copied; its channel sums; no fastmath, the secant
 slope and the B = 0 guard of exponential Euler, its input array, int64 refractory ends, boolean flags).
 Their V and spike trains must equal coursekit's bit for bit (``same_arithmetic_bit_identical``, checked
 in every repeat), so coursekit / that kernel is the cost of the engine around the arithmetic, and that
@@ -77,8 +77,11 @@ sys.path.insert(0, str(HERE))
 
 from coursekit.networks.engine import Network  # noqa: E402
 from coursekit.solvers._scratch import prefetch  # noqa: E402
-from coursekit.solvers._expm1 import expm1v, fma  # noqa: E402
-from coursekit.solvers.exponential_euler import H as _H_SECANT  # noqa: E402
+from coursekit.solvers._expm1 import fma  # noqa: E402
+from coursekit.solvers._scratch import stack_empty  # noqa: E402
+from coursekit.solvers import euler as _euler, exponential_euler as _exponential_euler  # noqa: E402
+from coursekit.neurons import lif as _lif_model  # noqa: E402
+from coursekit._jit import numpy_twin  # noqa: E402
 from coursekit.neurons import LIF  # noqa: E402
 from coursekit.synapses import Exponential  # noqa: E402
 
@@ -264,31 +267,42 @@ def _hand_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c):
 HAND = {"exponential_euler": _hand_exp, "euler": _hand_euler}
 
 
-# --- the hand kernels doing coursekit's arithmetic --------------------------------------------------
-# The same fused time loop, spike scan and delivery as the hand kernels above, with the neuron update
-# as coursekit's kernels compute it (coursekit.neurons.lif.rhs, coursekit.solvers.<method>.step, the
-# network's channel sums, refractoriness and reset), operation for operation: no fastmath; the slope B
-# of exponential Euler by the secant (a second rhs); the select guarding B = 0; an input array and a
-# time-varying drive added (both zero here); int64 refractory ends; boolean spike flags.  Their V and
-# spike trains must equal coursekit's bit for bit (checked in every repeat), so their time is what this
+# --- the hand kernel doing coursekit's arithmetic ----------------------------------------------------
+# The same fused time loop, spike scan and delivery as the hand kernels above, with the neuron update as
+# coursekit's kernels compute it (coursekit.neurons.lif.rhs and coursekit.solvers.<method>.step
+# themselves; the network's channel sums, refractoriness and reset), operation for operation: no fastmath;
+# the slope B of exponential Euler by the secant (a second rhs); the select guarding B = 0; an input array
+# and a time-varying drive added (both zero here); int64 refractory ends; boolean spike flags.  Its V and
+# spike trains must equal coursekit's bit for bit (checked in every repeat), so its time is what this
 # arithmetic costs in a fused kernel, and coursekit / this kernel is what the engine itself costs.
-@njit(inline="always")
-def _lif_rhs(V, I, c):
-    """coursekit.neurons.lif.rhs: (R I + (V_rest - V)) (1 / tau)."""
-    return fma(c[13], I, c[3] - V) * (1.0 / c[14])
+#: coursekit's own pieces, as the engine binds them: the model's rhs (inline, numpy error model) and each
+#: method's step (``coursekit.solvers.<method>.step``), inlined into the kernel below
+_RHS = numpy_twin(_lif_model.rhs)
+_STEP = {"exponential_euler": njit(inline="always", error_model="numpy")(_exponential_euler.step),
+         "euler": njit(inline="always", error_model="numpy")(_euler.step)}
 
 
-@njit(error_model="numpy", cache=True)
-def _same_exp(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c, Iext):
+@njit(error_model="numpy")
+def _same(step, V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c, Iext, p):
+    """The hand kernel's loop with the neuron update of coursekit's network kernel: ``step`` (one of
+    ``_STEP``) with the LIF's ``rhs`` and parameters ``p``, the channel sums in the engine's order, its
+    input array and drive, int64 refractory ends, boolean flags; returns the spike count."""
     n = V.shape[0]
     dt, v_th, v_reset, e_e, e_i, de, di, w_e, w_i = c[2], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11]
     n_ref = np.int64(c[12])
     drive = 0.0
-    inv_h = 1.0 / _H_SECANT
+    y0 = stack_empty(1)
+    y = stack_empty(1)
+    k1 = stack_empty(1)
+    k2 = stack_empty(1)
+    k3 = stack_empty(1)
+    k4 = stack_empty(1)
+    yt = stack_empty(1)
     total = 0
     for k in range(nsteps):
+        t = k * dt
         for i in range(n):
-            y0 = V[i]
+            y0[0] = V[i]
             isum = Iext[i]
             gsum = 0.0
             g = ge[i]
@@ -300,59 +314,16 @@ def _same_exp(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c, Ie
             gsum += g
             isum = fma(g, e_i, isum)
             isum += drive
-            k1 = _lif_rhs(y0, fma(-gsum, y0, isum), c)
-            yt = y0 + _H_SECANT
-            k2 = _lif_rhs(yt, fma(-gsum, yt, isum), c)
-            B = (k2 - k1) * inv_h
-            z = B * dt
-            phi = dt * (1.0 + 0.5 * z) if abs(z) < 1e-12 else expm1v(z) / B
-            y = fma(phi, k1, y0)
+            step(_RHS, t, dt, y0, y, isum, gsum, 0, p, 1, k1, k2, k3, k4, yt)
             refractory = k < refr[i]
-            y = v_reset if refractory else y
-            fire = (y >= v_th) & (not refractory)
-            V[i] = v_reset if fire else y
+            v = v_reset if refractory else y[0]
+            fire = (v >= v_th) & (not refractory)
+            V[i] = v_reset if fire else v
             flags[i] = fire
         ns = _gather(flags, spk, refr, k + n_ref)
         _deliver(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i)
         total += ns
     return total
-
-
-@njit(error_model="numpy", cache=True)
-def _same_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c, Iext):
-    n = V.shape[0]
-    dt, v_th, v_reset, e_e, e_i, de, di, w_e, w_i = c[2], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11]
-    n_ref = np.int64(c[12])
-    drive = 0.0
-    total = 0
-    for k in range(nsteps):
-        for i in range(n):
-            y0 = V[i]
-            isum = Iext[i]
-            gsum = 0.0
-            g = ge[i]
-            ge[i] = g * de
-            gsum += g
-            isum = fma(g, e_e, isum)
-            g = gi[i]
-            gi[i] = g * di
-            gsum += g
-            isum = fma(g, e_i, isum)
-            isum += drive
-            k1 = _lif_rhs(y0, isum - gsum * y0, c)
-            y = y0 + dt * k1
-            refractory = k < refr[i]
-            y = v_reset if refractory else y
-            fire = (y >= v_th) & (not refractory)
-            V[i] = v_reset if fire else y
-            flags[i] = fire
-        ns = _gather(flags, spk, refr, k + n_ref)
-        _deliver(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i)
-        total += ns
-    return total
-
-
-SAME = {"exponential_euler": _same_exp, "euler": _same_euler}
 
 
 def run_same(method: str, inp: dict, nsteps: int) -> tuple[float, int, np.ndarray]:
@@ -363,8 +334,9 @@ def run_same(method: str, inp: dict, nsteps: int) -> tuple[float, int, np.ndarra
     c = hand_constants()
     Iext = np.zeros(a["V"].size)
     t0 = time.perf_counter()
-    ns = SAME[method](a["V"], a["ge"], a["gi"], refr, flags, a["spk"], a["indptr"], a["indices"], a["n_exc"],
-                      nsteps, c, Iext)
+    p = np.array([V_REST, V_RESET, V_TH, TAU, R, T_REF])  # coursekit.neurons.lif's parameter order
+    ns = _same(_STEP[method], a["V"], a["ge"], a["gi"], refr, flags, a["spk"], a["indptr"], a["indices"],
+               a["n_exc"], nsteps, c, Iext, p)
     return time.perf_counter() - t0, int(ns), a["V"]
 
 
@@ -397,10 +369,8 @@ def hand_inputs(net: Network) -> dict:
 
 
 def hand_constants() -> np.ndarray:
-    """1/tau, R/tau, dt, V_rest, V_th, V_reset, E_E, E_I, the two decay factors, the two weights, the
-    refractory steps, R and tau (the last two for the kernels with coursekit's arithmetic)."""
     return np.array([1.0 / TAU, R / TAU, DT, V_REST, V_TH, V_RESET, E_E, E_I, math.exp(-DT / TAU_E),
-                     math.exp(-DT / TAU_I), W_E, W_I, round(T_REF / DT), R, TAU])
+                     math.exp(-DT / TAU_I), W_E, W_I, round(T_REF / DT)])
 
 
 def run_hand(method: str, inp: dict, nsteps: int) -> tuple[float, int]:

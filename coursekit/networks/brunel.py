@@ -77,6 +77,18 @@ def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext, a, J_ext, V_th, V
     return _lif.fire(V, refr, i, v, V_th, V_r, n_ref)
 
 
+@njit(inline="always")
+def _accumulate_V(V, N_E, sumV, sumV2, popV, row):
+    """Add the potentials at the end of a step to each neuron's sums of V and V^2 and to row ``row`` of
+    the populations' sums ``popV`` (E: the first ``N_E`` neurons)."""
+    for i in range(V.shape[0]):
+        a = 0 if i < N_E else 1
+        v = V[i]
+        sumV[i] += v
+        sumV2[i] += v * v
+        popV[row, a] += v
+
+
 @njit(**no_refcount())
 def _ei_step(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_rest, V_th, V_r, n_ref, delay, ring, k, kk,
              counts, in_E, in_I, sumV, sumV2, popV, rng, step_spk):
@@ -91,12 +103,7 @@ def _ei_step(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_rest, V_
     L = ring.shape[0]
     slot = k % L
     if kk > 0:
-        for i in range(N):
-            a = 0 if i < N_E else 1
-            v = V[i]
-            sumV[i] += v
-            sumV2[i] += v * v
-            popV[kk - 1, a] += v
+        _accumulate_V(V, N_E, sumV, sumV2, popV, kk - 1)
     ns = 0
     for i in range(N):
         a = 0 if i < N_E else 1
@@ -150,12 +157,7 @@ def sparse_ei_kernel(V, refr, N_E, indptr, indices, W, cdf_ext, J_ext, decay, V_
         for s in range(ns):
             spk_step, spk_idx = _lif.append_spike(spk_step, spk_idx, nspk, k, step_spk[s])
             nspk += 1
-    for i in range(N):
-        a = 0 if i < N_E else 1
-        v = V[i]
-        sumV[i] += v
-        sumV2[i] += v * v
-        popV[nsteps - 1, a] += v
+    _accumulate_V(V, N_E, sumV, sumV2, popV, nsteps - 1)
     for kk in range(nsteps):
         popV[kk, 0] /= N_E
         popV[kk, 1] /= N - N_E
