@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    if argv is None and getattr(args, "pin_arithmetic", False):
+        # grading: restart with numpy's and the BLAS's kernels held at one level, so that a grade is the same
+        # on every machine (coursekit.course.grading.arithmetic); returns at once where nothing is to be held
+        from coursekit.course.grading.arithmetic import reexec_pinned
+
+        reexec_pinned(sys.argv[1:])
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, KeyError) as exc:

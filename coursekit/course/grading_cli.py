@@ -50,6 +50,7 @@ def register(subparsers) -> None:
                         ".exchange/), the latest submission of each student")
     p.add_argument("--force", action="store_true", help="replace existing submissions (old copy kept aside)")
     p = add("autograde", _autograde, "grade submissions in the sandbox and record the scores")
+    p.set_defaults(pin_arithmetic=True)  # restarts with numpy's and the BLAS's kernels held (grading.arithmetic)
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--jobs", type=int, default=2,
                    help="parallel sandboxes (default 2; 1 where the machine has no cgroups)")
@@ -74,6 +75,7 @@ def register(subparsers) -> None:
     p.add_argument("--output", help="CSV path (default: <course-dir>/grades.csv)")
     p = add("selftest", _selftest, "prove each assignment: solution full marks, stub zero, no luck",
             assignment=None)
+    p.set_defaults(pin_arithmetic=True)
     p.add_argument("targets", nargs="*", help="assignment ids or assignment directories (default: all)")
     p.add_argument("--seeds", type=int, default=3, help="students (seeds) the solution is graded as")
     p.add_argument("--require-sandbox", action="store_true",
@@ -169,6 +171,8 @@ def _autograde(args) -> int:
     print(f"autograded {n} submission(s) of {args.assignment} in {report.elapsed_s:.1f} s"
           + (f" ({report.elapsed_s / n:.2f} s each)" if n else ""))
     prot = report.protections
+    if prot.get("arithmetic"):
+        print(f"  arithmetic: {prot['arithmetic']}")
     if prot.get("serial") and prot.get("mode") != "unsandboxed":
         print("  graded one submission at a time: this machine offers no cgroups to contain each one")
     if not n:
@@ -282,6 +286,9 @@ def _selftest(args) -> int:
         else:
             layout.require_assignment(t)
             targets.append(layout.source_dir(t))
+    from .grading.arithmetic import describe
+
+    print(f"arithmetic: {describe()}")
     if not targets:
         print(f"no assignments in {layout.root / layout.source}: nothing to test")
         return 0

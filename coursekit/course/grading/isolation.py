@@ -465,6 +465,7 @@ class Protections:
     in_force: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     serial: bool = False                         #: grade one submission at a time
+    arithmetic: str = ""                         #: numpy's and the BLAS's kernels (see grading.arithmetic)
 
     @property
     def complete(self) -> bool:
@@ -480,4 +481,4 @@ class Protections:
 
     def as_dict(self) -> dict:
         return {"mode": self.mode, "in_force": dict(self.in_force), "missing": dict(self.missing),
-                "serial": self.serial, "complete": self.complete}
+                "serial": self.serial, "complete": self.complete, "arithmetic": self.arithmetic}

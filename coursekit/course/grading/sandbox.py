@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import isolation
+from . import arithmetic, isolation
 from .isolation import Cgroup, Protections, TreeMeter, UidLease, find_bwrap, privileged
 from .protocol import ProtocolError, clean_text, encode, parse_line
 
@@ -200,7 +200,7 @@ def _environment() -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "NUMBA_NUM_THREADS": "1",
-    }
+    } | arithmetic.sandbox_variables()  # numpy's and the BLAS's kernels as in the grader
 
 
 # --------------------------------------------------------------------------- isolation probe
@@ -210,7 +210,8 @@ def plan_protections(isolation_mode: str, course_paths=(), jobs: int = 1) -> Pro
     """What a sandbox on this machine has: bubblewrap is started once per candidate binary (cached), the
     rest is read off the process (root, CAP_SYS_ADMIN) and the cgroup mounts."""
     if isolation_mode == "none":
-        return Protections("unsandboxed", missing={p: "disabled by the caller" for p in isolation.REQUIRED})
+        return Protections("unsandboxed", missing={p: "disabled by the caller" for p in isolation.REQUIRED},
+                           arithmetic=arithmetic.describe())
     prot = Protections("privileged" if privileged() else "unprivileged")
     candidates = isolation.bwrap_candidates()
     why = "bubblewrap (bwrap) is not installed"
@@ -253,6 +254,7 @@ def plan_protections(isolation_mode: str, course_paths=(), jobs: int = 1) -> Pro
         prot.serial = True
     prot.in_force["cpu_time_from_outside"] = "time limits in the sandbox's CPU seconds, kept by the grader"
     prot.in_force["strict_result_schema"] = "only validated plain data is read back"
+    prot.arithmetic = arithmetic.describe()
     if prot.mode != "unsandboxed":
         _verify(prot, tuple(str(p) for p in course_paths))
     return prot
