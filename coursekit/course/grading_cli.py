@@ -70,7 +70,8 @@ def register(subparsers) -> None:
     add("feedback", _feedback, "generate feedback HTML for autograded submissions")
     p = add("report", _report, "the class picture after autograde (printed, and written as HTML)")
     p.add_argument("--output", help="HTML path (default: <course-dir>/reports/ID.html)")
-    add("isolation", _isolation, "what the grading sandbox has on this machine", assignment=None)
+    p = add("isolation", _isolation, "what the grading sandbox has on this machine", assignment=None)
+    p.set_defaults(pin_arithmetic=True)  # it reports what autograde computes with
     p = add("export", _export, "write grades as CSV", assignment="optional")
     p.add_argument("--output", help="CSV path (default: <course-dir>/grades.csv)")
     p = add("selftest", _selftest, "prove each assignment: solution full marks, stub zero, no luck",
@@ -258,6 +259,7 @@ def _isolation(args) -> int:
         print(f"  in force  {key}: {how}")
     for key, why in prot.missing.items():
         print(f"  MISSING   {key}: {why}")
+    print(f"  arithmetic: {prot.arithmetic}")
     if prot.complete:
         print("isolation is complete: coursekit course autograde will grade"
               + (" (one submission at a time)" if prot.serial else ""))
