@@ -37,6 +37,30 @@ def test_spike_arrives_exactly_one_delay_later():
     assert (k + 1) * 0.1 == pytest.approx(0.1 + 1.5)
 
 
+def test_fixed_in_degree_is_drawn_per_neuron_without_autapses():
+    """The build draws, per neuron, C_E distinct E and C_I distinct I sources with numpy's rng.choice (skipping
+    the neuron itself), then V0; the compiled build must be that draw, synapse for synapse."""
+    N_E, N_I, C_E, C_I, seed = 300, 75, 60, 15, 7
+    net = SparseEINetwork(N_E, N_I, C_E, C_I, [[0.1, -0.5], [0.1, -0.5]], 0.1, 10.0, seed=seed)
+    rng = np.random.default_rng(seed)
+    rng.integers(2**31)                      # the network's input stream seed comes first
+    rows = [[] for _ in range(N_E + N_I)]    # targets per source, in the order of the targets
+    for i in range(N_E + N_I):
+        e = rng.choice(N_E - (i < N_E), C_E, replace=False)
+        e = e + (e >= i) if i < N_E else e
+        h = rng.choice(N_I - (i >= N_E), C_I, replace=False)
+        h = h + (h >= i - N_E) if i >= N_E else h
+        for src in np.concatenate([e, N_E + h]):
+            rows[src].append(i)
+    assert np.array_equal(net.indptr, np.cumsum([0] + [len(r) for r in rows]))
+    assert np.array_equal(net.indices, np.concatenate(rows))
+    assert np.array_equal(net.V, rng.uniform(net.V_rest, net.theta, N_E + N_I))
+    per_target = np.bincount(net.indices, minlength=N_E + N_I)
+    assert np.all(per_target == C_E + C_I)
+    assert not np.any(net.indices[np.repeat(np.arange(N_E + N_I), np.diff(net.indptr))] ==
+                      np.repeat(np.arange(N_E + N_I), np.diff(net.indptr)))
+
+
 def test_isi_cv_of_known_trains():
     poisson = np.cumsum(np.random.default_rng(0).exponential(10.0, 5000))
     t = np.concatenate([np.arange(10) * 10.0, poisson, [3.0, 1.0]])

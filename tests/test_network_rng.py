@@ -1,6 +1,7 @@
 """The kernels' random stream (coursekit.networks._rng): xoshiro256+ against a plain
-Python transcription of the published algorithm, and Poisson counts by table
-inversion against the Poisson distribution."""
+Python transcription of the published algorithm, Poisson counts by table
+inversion against the Poisson distribution, and the compiled per-neuron
+``rng.choice`` against numpy's own."""
 import math
 
 import numpy as np
@@ -116,3 +117,32 @@ def test_poisson_tables_and_bad_rates():
     for bad in (-1.0, float("nan"), float("inf"), 1e4):
         with pytest.raises(ValueError, match="lam must be"):
             _rng.poisson_cdf(bad)
+
+
+@pytest.mark.parametrize("pops_a, k_a, pops_b, k_b", [
+    ([9999] * 40 + [10000] * 40, 1000, [2500] * 40 + [2499] * 40, 250),  # Brunel's sizes: Floyd's algorithm
+    ([19999] * 12, 1000, [5000] * 12, 100),        # pop > 10000 and k > pop // 50: numpy's tail shuffle
+    ([20000] * 8, 400, [7] * 8, 7),                # k = pop // 50 exactly (Floyd), and the whole population
+    ([1, 2, 3, 1], 1, [5, 5, 5, 5], 0),            # one member, no samples
+    ([50000] * 2, 50000, [10001] * 2, 10001),      # every member, both branches
+])
+def test_choice_rows_draws_what_numpy_choice_draws(pops_a, k_a, pops_b, k_b):
+    """Row by row, A then B, equal to rng.choice(pop, k, replace=False); the generator ends in numpy's state."""
+    for seed in (0, 1, 2):
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        A, B = _rng.choice_rows(ours, pops_a, k_a, pops_b, k_b)
+        for i, (pa, pb) in enumerate(zip(pops_a, pops_b)):
+            assert np.array_equal(A[i], theirs.choice(pa, k_a, replace=False)), (seed, i)
+            assert np.array_equal(B[i], theirs.choice(pb, k_b, replace=False)), (seed, i)
+        assert ours.bit_generator.state == theirs.bit_generator.state
+        assert ours.random() == theirs.random()
+
+
+def test_choice_rows_bad_input():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="pops_a.*at least the 5 samples"):
+        _rng.choice_rows(rng, [4, 9], 5, [9, 9], 1)
+    with pytest.raises(ValueError, match="pops_b.*at least the 2 samples"):
+        _rng.choice_rows(rng, [9, 9], 1, [1, 9], 2)
+    with pytest.raises(ValueError, match="same length"):
+        _rng.choice_rows(rng, [9, 9], 1, [9], 1)

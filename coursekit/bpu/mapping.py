@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from ..networks._rng import choice_rows
 from .core import MAX_FAN_IN, MAX_NEURONS
 
 
@@ -189,18 +190,15 @@ def ei_network(N_E: int = 4000, N_I: int = 1000, C_E: int = 400, C_I: int = 100,
         raise ValueError(f"C_E must be < N_E and C_I <= N_I, got C_E={C_E}, N_E={N_E}, C_I={C_I}, N_I={N_I}")
     rng = np.random.default_rng(seed)
     n = N_E + N_I
-    rows, cols, vals = [], [], []
-    for i in range(n):
-        e = rng.choice(N_E - (i < N_E), C_E, replace=False)
-        if i < N_E:
-            e[e >= i] += 1                               # no autapse
-        inh = rng.choice(N_I - (i >= N_E), C_I, replace=False)
-        if i >= N_E:
-            inh[inh >= i - N_E] += 1
-        rows += [e, N_E + inh]
-        cols.append(np.full(C_E + C_I, i))
-        vals += [np.full(C_E, J), np.full(C_I, -g * J)]
-    return sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    # per neuron rng.choice of its E sources, then of its I sources (compiled, numpy's draws); no autapse
+    i = np.arange(n)[:, None]
+    e, inh = choice_rows(rng, N_E - (i[:, 0] < N_E), C_E, N_I - (i[:, 0] >= N_E), C_I)
+    e += (e >= i) & (i < N_E)
+    inh += (inh >= i - N_E) & (i >= N_E)
+    rows = np.concatenate([e, N_E + inh], axis=1).ravel()
+    cols = np.repeat(np.arange(n), C_E + C_I)
+    vals = np.tile(np.concatenate([np.full(C_E, J), np.full(C_I, -g * J)]), n)
+    return sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
 
 
 def decision_network(n_pool: int = 240, n_inh: int = 400, w_plus: float = 1.7, w_minus: float = 0.88,

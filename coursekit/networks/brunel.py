@@ -77,6 +77,19 @@ def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext, a, J_ext, V_th, V
     return _lif.fire(V, refr, i, v, V_th, V_r, n_ref)
 
 
+@njit
+def _group_by_source(pre, post, indptr):
+    """The targets ``post[j]`` grouped by source ``pre[j]`` (CSR rows ``indptr``), in the order of j within a
+    row: ``post[np.argsort(pre, kind="stable")]`` in one pass instead of a sort (2.4 s for 12.5 M synapses)."""
+    fill = indptr[:-1].copy()
+    out = np.empty(pre.size, np.int32)
+    for j in range(pre.size):
+        s = pre[j]
+        out[fill[s]] = post[j]
+        fill[s] += 1
+    return out
+
+
 @njit(inline="always")
 def _accumulate_V(V, N_E, sumV, sumV2, popV, row):
     """Add the potentials at the end of a step to each neuron's sums of V and V^2 and to row ``row`` of
@@ -331,24 +344,17 @@ class SparseEINetwork:
         self._seed = int(rng.integers(2**31))
         N = self.N_E + self.N_I
         # fixed in-degree: for each target, C_E distinct E and C_I distinct I sources
-        pre = np.empty(N * (self.C_E + self.C_I), np.int64)
+        # (numpy's rng.choice per neuron, E then I, compiled: _rng.choice_rows); a neuron's own index is skipped
         post = np.repeat(np.arange(N), self.C_E + self.C_I)
-        for i in range(N):
-            o = i * (self.C_E + self.C_I)
-            pool_E = self.N_E - (1 if i < self.N_E else 0)
-            e = rng.choice(pool_E, self.C_E, replace=False)
-            if i < self.N_E:
-                e = e + (e >= i)
-            pool_I = self.N_I - (1 if i >= self.N_E else 0)
-            h = rng.choice(pool_I, self.C_I, replace=False)
-            if i >= self.N_E:
-                h = h + (h >= i - self.N_E)
-            pre[o:o + self.C_E] = e
-            pre[o + self.C_E:o + self.C_E + self.C_I] = self.N_E + h
-        order = np.argsort(pre, kind="stable")
-        self.indices = np.ascontiguousarray(post[order].astype(np.int32))
+        i = np.arange(N)[:, None]
+        e, h = _rng.choice_rows(rng, self.N_E - (i[:, 0] < self.N_E), self.C_E,
+                                self.N_I - (i[:, 0] >= self.N_E), self.C_I)
+        e += (e >= i) & (i < self.N_E)
+        h += (h >= i - self.N_E) & (i >= self.N_E)
+        pre = np.concatenate([e, self.N_E + h], axis=1).ravel()
         self.indptr = np.zeros(N + 1, np.int64)
         np.cumsum(np.bincount(pre, minlength=N), out=self.indptr[1:])
+        self.indices = _group_by_source(pre, post, self.indptr)
         self.V = rng.uniform(self.V_rest, self.theta, N)
         self.refr = np.zeros(N, np.int64)
         self._L = int(round(self.delay / self.dt)) + 2

@@ -50,6 +50,7 @@ import numpy as np
 from .._jit import njit
 from .._params import positive, real
 from ..neurons._kernels import no_diffusion, no_event, no_reset
+from . import _rng
 from ..neurons.base import Model
 
 _J_EE, _J_EI, _J_IE, _J_II, _I_E, _I_I, _K, _TAU, _M0 = range(9)
@@ -320,9 +321,10 @@ class EIRateNetwork:
         s = math.sqrt(K)
         idx = np.empty((N, 2 * K), np.int32)
         w = np.empty((N, 2 * K))
-        for i in range(N):
-            idx[i, :K] = rng.choice(self.N_E, K, replace=False)
-            idx[i, K:] = self.N_E + rng.choice(self.N_I, K, replace=False)
+        # per neuron rng.choice(N_E, K), then rng.choice(N_I, K), without replacement (compiled, numpy's draws)
+        src_E, src_I = _rng.choice_rows(rng, np.full(N, self.N_E), K, np.full(N, self.N_I), K)
+        idx[:, :K] = src_E
+        idx[:, K:] = self.N_E + src_I
         is_E = np.arange(N) < self.N_E
         w[:, :K] = np.where(is_E, j_EE, j_IE)[:, None] / s
         w[:, K:] = np.where(is_E, j_EI, j_II)[:, None] / s
