@@ -105,7 +105,8 @@ def grade_small_class(course, assignment: str, notebook: str, students: dict, ex
         print(f"\n[{assignment}] small class of {len(report.students)} with 2 jobs: {elapsed:.1f} s "
               f"(the solution's sandbox {grades['correct'].notebooks[0].sandbox.elapsed_s:.1f} s)")
         for s in expected:
-            print(f"  {s:24s} {sum(got[s].values()):7.3f} / {total:g}")
+            box = ", ".join(f"{nb.sandbox.elapsed_s:.1f}" for nb in grades[s].notebooks if nb.sandbox)
+            print(f"  {s:24s} {sum(got[s].values()):7.3f} / {total:g}   sandbox {box} s")
     wrong = {}
     for student, want in expected.items():
         diff = {gid: (got[student].get(gid), w) for gid, w in want.items()
