@@ -4,7 +4,8 @@ The simulated classes grade students whose trained networks sit near a threshold
 (:mod:`coursekit.course.grading.arithmetic`), their grades are the same on every x86-64 machine with AVX2 and
 FMA, whatever its highest instruction set.  The variables take effect only in a process that has not loaded
 numpy, so they are set here, before any test module imports it; notebook kernels and sandboxes started by the
-tests inherit them.  The module is loaded from its file, since importing coursekit would load numpy first.
+tests inherit them (so do pytest-xdist's workers).  The module is loaded from its file, since importing coursekit
+would load numpy first.  Below, the number of workers that ``-n auto`` starts.
 """
 import importlib.util
 import os
@@ -21,3 +22,13 @@ if "numpy" in sys.modules:  # a pytest plugin loaded it: holding only the sandbo
     warnings.warn("numpy was loaded before tests/conftest.py: its kernels are this CPU's own in this run")
 else:
     os.environ.update(_arithmetic.pinned_variables())
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject's addopts): one worker per core this process may use, at most four -- each worker
+    compiles and runs numba kernels, notebooks and sandboxes of its own, and memory, not cores, bounds more."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
