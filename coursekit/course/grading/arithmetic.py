@@ -1,9 +1,10 @@
 """The same floating-point results on every grading machine: numpy's and the BLAS's kernels held to one level.
 
 A grade must not depend on the machine that computes it.  coursekit's own
-kernels (numba, no fastmath, strict IEEE order) round alike on every x86-64
-CPU, but numpy and its BLAS pick their kernels at run time from the CPU's
-instruction set, and those kernels round differently:
+kernels (numba, no fastmath: every operation in the order written) round alike
+on every x86-64 CPU with AVX2 and FMA, but numpy and its BLAS pick their kernels
+at run time from the CPU's highest instruction set, and those kernels round
+differently:
 
 * numpy dispatches ``tanh``, float32 ``exp`` and others to AVX2 or AVX-512
   implementations that differ in the last bit (``numpy.show_runtime()`` lists
@@ -16,7 +17,7 @@ it grows into a different network, and a student whose accuracy sits near a
 threshold passes on one machine and fails on another.
 
 So the grader holds both at the level every x86-64 CPU with AVX2 and FMA has
-(every x86 server and laptop of the last decade): numpy's dispatch targets
+(x86 servers, and most laptops and desktops, since about 2015): numpy's dispatch targets
 above ``X86_V3`` (the AVX-512 ones) are disabled, OpenBLAS runs its Haswell
 kernels (``MKL_CBWR=AVX2`` does the same where numpy uses MKL).  The grader's
 own process (where the reference answers are computed) and every sandbox (where
@@ -150,7 +151,7 @@ def current() -> dict:
     except Exception:  # threadpoolctl missing or unable to read the library: say so, do not fail grading
         blas = None
     return {"numpy_dispatch": used[-1] if used else (cpu["baseline"][-1] if cpu["baseline"] else "baseline"),
-            "blas": blas or "unknown", "held": bool(sandbox_variables()) and is_pinned()}
+            "blas": blas or "unknown", "held": bool(pinned_variables()) and is_pinned()}
 
 
 def describe() -> str:
