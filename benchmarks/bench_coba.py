@@ -76,9 +76,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from coursekit.networks.engine import Network  # noqa: E402
-from coursekit.solvers._scratch import prefetch  # noqa: E402
+from coursekit.solvers._scratch import prefetch, stack_empty  # noqa: E402
 from coursekit.solvers._expm1 import fma  # noqa: E402
-from coursekit.solvers._scratch import stack_empty  # noqa: E402
 from coursekit.solvers import euler as _euler, exponential_euler as _exponential_euler  # noqa: E402
 from coursekit.neurons import lif as _lif_model  # noqa: E402
 from coursekit._jit import numpy_twin  # noqa: E402
@@ -333,13 +332,11 @@ def run_same(method: str, inp: dict, nsteps: int) -> tuple[float, int, np.ndarra
     flags = np.zeros(a["flags"].size, np.bool_)
     c = hand_constants()
     Iext = np.zeros(a["V"].size)
-    t0 = time.perf_counter()
     p = np.array([V_REST, V_RESET, V_TH, TAU, R, T_REF])  # coursekit.neurons.lif's parameter order
+    t0 = time.perf_counter()
     ns = _same(_STEP[method], a["V"], a["ge"], a["gi"], refr, flags, a["spk"], a["indptr"], a["indices"],
                a["n_exc"], nsteps, c, Iext, p)
     return time.perf_counter() - t0, int(ns), a["V"]
-
-
 
 
 def hand_inputs(net: Network) -> dict:

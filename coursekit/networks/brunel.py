@@ -53,6 +53,7 @@ from .._deprecated import warn_renamed
 from .._jit import njit, no_refcount
 from ..analysis.spikes import isi_cv_per_neuron
 from . import _lif, _rng
+from .connectivity import csr_by_source
 
 STATES = ("SR", "AI", "SI fast", "SI slow")
 #: (g, nu_ext/nu_thr) of Brunel (2000), Fig. 8
@@ -75,19 +76,6 @@ def lif_delta_step(V, refr, i, V_rest, decay, dE, dI, cdf_ext, a, J_ext, V_th, V
     nx = _rng.poisson_row(rng, cdf_ext, a) if cdf_ext.shape[1] > 1 else 0
     v = _lif.relax(V[i], V_rest, decay) + dE + dI + J_ext * nx
     return _lif.fire(V, refr, i, v, V_th, V_r, n_ref)
-
-
-@njit
-def _group_by_source(pre, post, indptr):
-    """The targets ``post[j]`` grouped by source ``pre[j]`` (CSR rows ``indptr``), in the order of j within a
-    row: ``post[np.argsort(pre, kind="stable")]`` in one pass instead of a sort (2.4 s for 12.5 M synapses)."""
-    fill = indptr[:-1].copy()
-    out = np.empty(pre.size, np.int32)
-    for j in range(pre.size):
-        s = pre[j]
-        out[fill[s]] = post[j]
-        fill[s] += 1
-    return out
 
 
 @njit(inline="always")
@@ -352,9 +340,7 @@ class SparseEINetwork:
         e += (e >= i) & (i < self.N_E)
         h += (h >= i - self.N_E) & (i >= self.N_E)
         pre = np.concatenate([e, self.N_E + h], axis=1).ravel()
-        self.indptr = np.zeros(N + 1, np.int64)
-        np.cumsum(np.bincount(pre, minlength=N), out=self.indptr[1:])
-        self.indices = _group_by_source(pre, post, self.indptr)
+        self.indptr, self.indices = csr_by_source(pre, post, N)
         self.V = rng.uniform(self.V_rest, self.theta, N)
         self.refr = np.zeros(N, np.int64)
         self._L = int(round(self.delay / self.dt)) + 2

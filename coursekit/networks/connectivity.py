@@ -50,9 +50,29 @@ def _fixed_probability(n_pre, n_post, p, autapses, seed):
 
 
 @njit
+def csr_by_source(pre, post, n_pre):
+    """``(indptr, indices)``: the targets ``post[e]`` of synapses ``e`` grouped by their source ``pre[e]``
+    (rows in source order, each row in the order of e): ``post[np.argsort(pre, kind="stable")]`` by a
+    counting sort, two passes instead of a sort (2.4 s for Brunel's 15.6 M synapses)."""
+    indptr = np.zeros(n_pre + 1, np.int64)
+    for e in range(pre.size):
+        indptr[pre[e] + 1] += 1
+    for j in range(n_pre):
+        indptr[j + 1] += indptr[j]
+    fill = indptr[:-1].copy()
+    indices = np.empty(pre.size, np.int32)
+    for e in range(pre.size):
+        j = pre[e]
+        indices[fill[j]] = post[e]
+        fill[j] += 1
+    return indptr, indices
+
+
+@njit
 def _fixed_indegree(n_pre, n_post, K, autapses, seed):
     np.random.seed(seed)
     pre_of = np.empty(n_post * K, np.int32)
+    post = np.empty(n_post * K, np.int32)
     pool = np.arange(n_pre).astype(np.int32)
     for i in range(n_post):
         m = n_pre
@@ -68,20 +88,8 @@ def _fixed_indegree(n_pre, n_post, K, autapses, seed):
             b = a + int(np.random.random() * (m - a))
             pool[a], pool[b] = pool[b], pool[a]
             pre_of[i * K + a] = pool[a]
-    # transpose to rows = pre (counting sort keeps targets sorted)
-    indptr = np.zeros(n_pre + 1, np.int64)
-    for e in range(n_post * K):
-        indptr[pre_of[e] + 1] += 1
-    for j in range(n_pre):
-        indptr[j + 1] += indptr[j]
-    fill = indptr[:-1].copy()
-    indices = np.empty(n_post * K, np.int32)
-    for i in range(n_post):
-        for a in range(K):
-            j = pre_of[i * K + a]
-            indices[fill[j]] = i
-            fill[j] += 1
-    return indptr, indices
+            post[i * K + a] = i
+    return csr_by_source(pre_of, post, n_pre)  # rows = pre; the counting sort keeps targets sorted
 
 
 def fixed_probability(n_pre: int, n_post: int, p: float, autapses: bool = True, seed: int = 0):

@@ -123,10 +123,8 @@ def reexec_pinned(argv: list[str]) -> None:
 
     Returns only where nothing is to be done: already held, or a CPU where nothing can be held.
     """
-    if os.environ.get(_MARK) == "1":
-        return
     pins = pinned_variables()
-    if not pins or all(os.environ.get(k) == v for k, v in pins.items()):
+    if not pins or is_pinned():
         return
     # one BLAS thread, as in the sandbox: a threaded dot product splits its sum, and rounds it differently
     threads = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
