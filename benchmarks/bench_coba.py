@@ -8,7 +8,7 @@ g_L = 10 nS, so R = 0.1 GOhm), V_rest = V_reset = -60 mV, V_th = -50 mV, t_ref =
 E_I = -80 mV, tau_E = 5 ms, tau_I = 10 ms, dg_E = 6 nS, dg_I = 67 nS, initial V uniform in
 [-60, -50] mV, g_E = 10 (4 + 1.5 z) nS, g_I = 10 (20 + 12 z) nS (z standard normal).
 
-    python benchmarks/bench_coba.py [--repeats 5] [--no-brian] [--json PATH]
+    python benchmarks/bench_coba.py [--repeats 5] [--no-brian] [--ladder] [--json PATH]
 
 Timing: wall clock of the simulation call alone, best of ``--repeats``; every repeat runs, for each
 method, coursekit, the hand kernel and Brian2 one after the other (interleaved, so a change of load
@@ -30,7 +30,8 @@ population (the network has two), the row of the spike after next prefetched whi
 delivered.  They run on coursekit's own connectivity and initial state, so
 their spike count must match coursekit's (a chaotic network: the rounding of two implementations
 separates the trajectories, not the statistics); the relative difference is printed, the target is
-0.5 %.
+0.5 %.  Each is compiled twice, with fastmath and without (``HAND_VARIANTS``): which one is faster depends
+on the core, so both run in every repeat and the faster one is "the hand kernel".
 
 A second hand kernel (``_same``) fuses the same loop with coursekit's own arithmetic per neuron (its
 LIF ``rhs`` and its method's ``step``, called, not copied; its channel sums; no fastmath, the secant
@@ -49,6 +50,12 @@ target's 8-byte conductance read and written) /
 the stream-triad bandwidth measured on a working set of the network's size.  Both rates are measured in
 the same run.  Counting a division as one operation, and bytes rather than cache lines, errs low: it is
 a lower bound for any code doing these updates at float64, not the cost model of one implementation.
+
+The ladder (``--ladder``, only this): the neuron loop alone, from the hand kernel to coursekit's, one
+change per rung -- fastmath off, coursekit's array widths, its exp(z) - 1, its LIF ``rhs`` (slope still
+written out), the guard of B = 0, the secant slope (= ``_same``), the engine -- each rung's time and its
+ratio to the rung before, interleaved and best of ``--repeats``.  What each of coursekit's choices costs
+is then a measurement anyone can repeat, not an argument.
 
 Where the time goes: coursekit and the hand kernel also run the same neurons, channels and initial
 conductances without synapses (``coursekit_neurons_s``, ``hand_neurons_s``; the network falls silent as
@@ -77,7 +84,7 @@ sys.path.insert(0, str(HERE))
 
 from coursekit.networks.engine import Network  # noqa: E402
 from coursekit.solvers._scratch import prefetch, stack_empty  # noqa: E402
-from coursekit.solvers._expm1 import fma  # noqa: E402
+from coursekit.solvers._expm1 import expm1v, fma  # noqa: E402
 from coursekit.solvers import euler as _euler, exponential_euler as _exponential_euler  # noqa: E402
 from coursekit.neurons import lif as _lif_model  # noqa: E402
 from coursekit._jit import numpy_twin  # noqa: E402
@@ -263,7 +270,15 @@ def _hand_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c):
     return total
 
 
+#: the hand kernels as written (``fast``: fastmath, which lets LLVM reassociate and contract) and the same
+#: source compiled without fastmath (``strict``): which of the two is faster depends on the core (on an
+#: AVX2 Zen 2 core the strict exponential-Euler kernel was 7 % faster, the strict forward-Euler one 6 %
+#: slower), so both run and the faster one is the reference ("hand kernel"). The strict twins are not
+#: cached on disk: numba's cache key does not include the fastmath flags, so two dispatchers of one
+#: function would share an entry.
 HAND = {"exponential_euler": _hand_exp, "euler": _hand_euler}
+HAND_STRICT = {m: njit(error_model="numpy")(k.py_func) for m, k in HAND.items()}
+HAND_VARIANTS = {"fast": HAND, "strict": HAND_STRICT}
 
 
 # --- the hand kernel doing coursekit's arithmetic ----------------------------------------------------
@@ -339,6 +354,139 @@ def run_same(method: str, inp: dict, nsteps: int) -> tuple[float, int, np.ndarra
     return time.perf_counter() - t0, int(ns), a["V"]
 
 
+# --- the ladder: from the hand kernel's neuron loop to coursekit's, one change at a time -----------------
+# Each rung is the neuron loop alone (the network's neurons and initial conductances, no synapses) with one
+# more of coursekit's choices than the rung before; the last rung is ``_same`` (coursekit's own ``rhs`` and
+# ``step``, bit-identical to the engine) and then the engine itself. So the gap between coursekit and the
+# hand kernel is split into measured steps, each a reader can rerun (``--ladder``).
+def _make_rung(wide: bool, ck_expm1: bool, ck_rhs: bool, guard: bool, euler: bool = False):
+    """Exponential Euler's (``euler``: forward Euler's) neuron loop, without fastmath: ``wide`` coursekit's array widths (an input
+    array and a drive added, int64 refractory ends, boolean flags); ``ck_expm1`` coursekit's
+    ``expm1v`` for exp(z) - 1; ``ck_rhs`` f by coursekit's LIF ``rhs`` (its input I = isum - gsum V and
+    its order of operations) with the slope B written out, B = (-R gsum - 1) / tau; ``guard`` the select
+    that guards B = 0. (The next rung, the secant slope, is ``_same``.)"""
+
+    @njit(error_model="numpy")
+    def rung(V, ge, gi, refr, flags, spk, nsteps, c, Iext, p):
+        n = V.shape[0]
+        itau, rtau, dt, v_rest, v_th, v_reset = c[0], c[1], c[2], c[3], c[4], c[5]
+        e_e, e_i, de, di = c[6], c[7], c[8], c[9]
+        n_ref = np.int64(c[12])
+        R = p[4]
+        inv_tau = 1.0 / p[3]
+        drive = 0.0
+        dI = stack_empty(1)
+        total = 0
+        for k in range(nsteps):
+            for i in range(n):
+                v = V[i]
+                a = ge[i]
+                b = gi[i]
+                ge[i] = a * de
+                gi[i] = b * di
+                if ck_rhs:
+                    isum = Iext[i] if wide else 0.0
+                    isum = fma(a, e_e, isum)
+                    isum = fma(b, e_i, isum)
+                    isum += drive
+                    gsum = a + b
+                    y0 = stack_empty(1)
+                    y0[0] = v
+                    _RHS(0.0, y0, fma(-gsum, v, isum), p, dI)
+                    f = dI[0]
+                    B = fma(R, -gsum, -1.0) * inv_tau
+                else:
+                    f = (v_rest - v) * itau + rtau * (a * (e_e - v) + b * (e_i - v))
+                    B = -itau - rtau * (a + b)
+                if euler:
+                    vn = v + dt * f
+                else:
+                    z = B * dt
+                    em = expm1v(z) if ck_expm1 else _expm1(z)
+                    if guard:
+                        phi = dt * (1.0 + 0.5 * z) if abs(z) < 1e-12 else em / B
+                    else:
+                        phi = em / B
+                    vn = fma(phi, f, v) if ck_rhs else v + em * (f / B)
+                if wide:
+                    ref = k < refr[i]
+                else:
+                    ref = np.int32(k) < refr[i]
+                vn = v_reset if ref else vn
+                fire = (vn >= v_th) & (not ref)
+                V[i] = v_reset if fire else vn
+                flags[i] = fire
+            ns = _gather(flags, spk, refr, k + n_ref)
+            total += ns
+        return total
+
+    return rung
+
+
+#: (label, method, how the rung runs); "hand:<variant>" and "same" name the kernels above
+LADDER = (
+    ("hand kernel, fastmath", "exponential_euler", "hand:fast"),
+    ("hand kernel, no fastmath", "exponential_euler", "hand:strict"),
+    ("+ coursekit's array widths", "exponential_euler", (True, False, False, False)),
+    ("+ coursekit's exp(z) - 1 (expm1v)", "exponential_euler", (True, True, False, False)),
+    ("+ coursekit's LIF rhs, slope written out", "exponential_euler", (True, True, True, False)),
+    ("+ the guard of B = 0", "exponential_euler", (True, True, True, True)),
+    ("+ the secant slope (= coursekit's arithmetic)", "exponential_euler", "same"),
+    ("coursekit's engine", "exponential_euler", "engine"),
+    ("hand kernel, fastmath", "euler", "hand:fast"),
+    ("hand kernel, no fastmath", "euler", "hand:strict"),
+    ("+ coursekit's array widths", "euler", (True, False, False, False, True)),
+    ("+ coursekit's LIF rhs and step (= coursekit's arithmetic)", "euler", "same"),
+    ("coursekit's engine", "euler", "engine"),
+)
+_RUNGS = {}
+
+
+def run_rung(how, method: str, inp: dict, nsteps: int) -> float:
+    """Seconds of one ladder rung on a copy of ``inp`` (its neuron loop alone: ``inp`` without synapses)."""
+    if isinstance(how, str) and how.startswith("hand:"):
+        return run_hand(method, inp, nsteps, how[5:])[0]
+    if how == "same":
+        return run_same(method, inp, nsteps)[0]
+    if how not in _RUNGS:
+        _RUNGS[how] = _make_rung(*how)
+    wide = how[0]
+    a = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
+    n = a["V"].size
+    refr = np.full(n, -1, np.int64 if wide else np.int32)
+    flags = np.zeros(a["flags"].size, np.bool_ if wide else np.uint8)
+    p = np.array([V_REST, V_RESET, V_TH, TAU, R, T_REF])
+    t0 = time.perf_counter()
+    _RUNGS[how](a["V"], a["ge"], a["gi"], refr, flags, a["spk"], nsteps, hand_constants(), np.zeros(n), p)
+    return time.perf_counter() - t0
+
+
+def ladder(repeats: int, nsteps: int) -> list[dict]:
+    """Every rung of ``LADDER``, interleaved repeat by repeat, best of ``repeats``; each with its ratio
+    to the rung before and to the faster hand kernel."""
+    best = [np.inf] * len(LADDER)
+    for r in range(-1, repeats):  # r = -1: compile
+        for j, (_, method, how) in enumerate(LADDER):
+            net = build(method, seed=1 + max(r, 0), p=0.0)
+            inp = hand_inputs(net)
+            if how == "engine":
+                net.run(DT)
+                t0 = time.perf_counter()
+                net.run(DT * (nsteps if r >= 0 else 10), progress=False)
+                t = time.perf_counter() - t0
+            else:
+                t = run_rung(how, method, inp, nsteps + 1 if r >= 0 else 10)
+            if r >= 0:
+                best[j] = min(best[j], t)
+    out = []
+    for j, (label, method, how) in enumerate(LADDER):
+        ref = min(best[i] for i, (_, m, h) in enumerate(LADDER) if m == method and str(h).startswith("hand:"))
+        prev = best[j - 1] if j > 0 and LADDER[j - 1][1] == method else best[j]
+        out.append(dict(rung=label, method=method, seconds=best[j], over_previous=best[j] / prev,
+                        over_hand=best[j] / ref))
+    return out
+
+
 def hand_inputs(net: Network) -> dict:
     """coursekit's connectivity and initial state (read before its first run) for the hand kernels:
     CSR per source over the whole network, int32, targets sorted."""
@@ -370,14 +518,23 @@ def hand_constants() -> np.ndarray:
                      math.exp(-DT / TAU_I), W_E, W_I, round(T_REF / DT)])
 
 
-def run_hand(method: str, inp: dict, nsteps: int) -> tuple[float, int]:
-    """(seconds, spikes) of the hand kernel on a copy of ``inp``."""
+def run_hand(method: str, inp: dict, nsteps: int, variant: str = "fast") -> tuple[float, int]:
+    """(seconds, spikes) of the hand kernel (``variant`` "fast" or "strict", see ``HAND_VARIANTS``) on a
+    copy of ``inp``."""
     a = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
     c = hand_constants()
     t0 = time.perf_counter()
-    ns = HAND[method](a["V"], a["ge"], a["gi"], a["refr"], a["flags"], a["spk"], a["indptr"], a["indices"],
-                      a["n_exc"], nsteps, c)
+    ns = HAND_VARIANTS[variant][method](a["V"], a["ge"], a["gi"], a["refr"], a["flags"], a["spk"], a["indptr"],
+                                        a["indices"], a["n_exc"], nsteps, c)
     return time.perf_counter() - t0, int(ns)
+
+
+def run_hand_best(method: str, inp: dict, nsteps: int) -> tuple[float, int, dict]:
+    """Both hand-kernel variants, one after the other: (the faster one's seconds, its spike count, every
+    variant's (seconds, spikes))."""
+    each = {v: run_hand(method, inp, nsteps, v) for v in HAND_VARIANTS}
+    v = min(each, key=lambda x: each[x][0])
+    return each[v][0], each[v][1], each
 
 
 # --- Brian2 -----------------------------------------------------------------------------------------
@@ -496,22 +653,34 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--no-brian", action="store_true")
+    ap.add_argument("--ladder", action="store_true",
+                    help="only the ladder from the hand kernel's neuron loop to coursekit's (no Brian2)")
     ap.add_argument("--brian-python", default=None, help="interpreter with brian2 installed")
     ap.add_argument("--json", default=str(HERE / "results" / "bench_coba.json"),
                     help="write the results here ('' for nowhere)")
     args = ap.parse_args(argv)
     nsteps = int(round(T / DT))
+    if args.ladder:
+        rows = ladder(args.repeats, nsteps)
+        print(f"the neuron loop alone, 1 s of {N_TOTAL} neurons, best of {args.repeats}:")
+        for row in rows:
+            print(f"  {row['method']:>17}  {row['rung']:<58} {row['seconds'] * 1e3:7.1f} ms"
+                  f"  x{row['over_previous']:.2f} on the rung before, x{row['over_hand']:.2f} the hand kernel")
+        if args.json:
+            Path(args.json).parent.mkdir(exist_ok=True)
+            Path(args.json).with_name("bench_coba_ladder.json").write_text(json.dumps(rows, indent=1))
+        return rows
 
     brian = None if args.no_brian else Brian2(args.brian_python)
     for method in METHODS:  # compile / load every kernel once
         warm = build(method, seed=99)
         inp = hand_inputs(warm)
         warm.run(10.0)
-        run_hand(method, inp, 100)
+        run_hand_best(method, inp, 100)
         run_same(method, inp, 100)
         if brian is not None:
             brian.run(method=method, N=N_TOTAL, p=P_CONN, T=10.0, seed=99)
-    best = {m: dict(ck=np.inf, hand=np.inf, same=np.inf, ck_neurons=np.inf, hand_neurons=np.inf, brian=np.inf,
+    best = {m: dict(ck=np.inf, hand=np.inf, hand_fast=np.inf, hand_strict=np.inf, same=np.inf, ck_neurons=np.inf, hand_neurons=np.inf, brian=np.inf,
                     brian_steps=np.inf) for m in METHODS}
     same_identical = {m: True for m in METHODS}
     info = {m: {} for m in METHODS}
@@ -525,15 +694,17 @@ def main(argv=None):
             res = net.run(T, progress=False)
             t_ck = time.perf_counter() - t0
             n_ck = sum(int(res0.spike_counts(p).sum() + res.spike_counts(p).sum()) for p in ("E", "I"))
-            t_hand, n_hand = run_hand(method, inp, nsteps + 1)  # the same nsteps + 1 steps
+            t_hand, _, each = run_hand_best(method, inp, nsteps + 1)  # the same nsteps + 1 steps
             t_same, n_same, V_same = run_same(method, inp, nsteps + 1)
             V_ck = np.concatenate([pop.state[pop.model.state_index("V")] for pop in net.populations])
             same_identical[method] &= bool(n_same == n_ck and np.array_equal(V_same, V_ck))
             b = best[method]
             b["ck"] = min(b["ck"], t_ck)
             b["hand"] = min(b["hand"], t_hand)
+            b["hand_fast"] = min(b["hand_fast"], each["fast"][0])
+            b["hand_strict"] = min(b["hand_strict"], each["strict"][0])
             b["same"] = min(b["same"], t_same)
-            count_diff[method].append((n_hand - n_ck) / n_ck)
+            count_diff[method].extend((n - n_ck) / n_ck for _, n in each.values())
             # the neuron loops alone: the same neurons, channels and initial conductances without synapses
             # (both networks fall silent as the conductances decay; what remains is the per-neuron update)
             net0 = build(method, seed=1 + r, p=0.0)
@@ -542,7 +713,7 @@ def main(argv=None):
             net0.run(T, progress=False)
             b["ck_neurons"] = min(b["ck_neurons"], time.perf_counter() - t0)
             alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
-            b["hand_neurons"] = min(b["hand_neurons"], run_hand(method, alone, nsteps + 1)[0])
+            b["hand_neurons"] = min(b["hand_neurons"], run_hand_best(method, alone, nsteps + 1)[0])
             del net0, alone
             info[method].update(rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
                                 events=synaptic_events(net, res), synapses=sum(p.n_synapses for p in net.projections),
@@ -563,6 +734,7 @@ def main(argv=None):
         b, i = best[m], info[m]
         fl = floor(m, N_TOTAL, nsteps, i["events"], i["footprint"], F, BW[m])
         d = dict(coursekit_s=b["ck"], hand_s=b["hand"], coursekit_over_hand=b["ck"] / b["hand"],
+                 hand_fastmath_s=b["hand_fast"], hand_strict_s=b["hand_strict"],
                  hand_same_arithmetic_s=b["same"], same_arithmetic_bit_identical=same_identical[m],
                  coursekit_over_hand_same_arithmetic=b["ck"] / b["same"],
                  coursekit_neurons_s=b["ck_neurons"], hand_neurons_s=b["hand_neurons"],

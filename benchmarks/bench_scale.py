@@ -12,7 +12,11 @@ max / min of that cost over the sizes.
 Timing as in ``bench_coba.py``: per size, each repeat runs coursekit, the hand kernel and Brian2 one
 after the other on a fresh network; best of the repeats; compilation excluded.  The hand kernel also
 runs on the same neurons without synapses (``hand_neurons_us``: its neuron loop alone), which splits its
-cost into the neuron loop and event delivery (``hand_delivery_ns_per_event``).  Memory per synapse:
+cost into the neuron loop and event delivery (``hand_delivery_ns_per_event``).  ``bench_coba.py``'s floor
+is computed at every size (``floor_us``: the larger of the compute term at the measured FMA rate and the
+memory term at the triad bandwidth measured on a working set of the neuron state), and Brian2's steps
+over it (``brian2_steps_over_floor``): where that is below 5, no code doing these updates at float64 is
+5x faster than Brian2 on this core at that size.  Memory per synapse:
 coursekit's ``Network.memory_per_synapse()`` (target index, weight, row pointers) and Brian2's
 per-synapse arrays (``peers/brian2_coba.py``).  Default sizes take a few minutes on an idle core;
 256 000 neurons (20 M synapses) adds several minutes and about 1 GB per implementation.
@@ -33,6 +37,8 @@ sys.path.insert(0, str(HERE))
 import bench_coba as bc  # noqa: E402
 
 IN_DEGREE = 80
+#: bytes of neuron state per neuron that every step reads and writes (V, g_E, g_I float64, the refractory end int32)
+STATE_BYTES = 3 * 8 + 4
 
 
 def main(argv=None):
@@ -54,10 +60,11 @@ def main(argv=None):
         warm = bc.build(method, seed=99)
         inp = bc.hand_inputs(warm)
         warm.run(10.0)
-        bc.run_hand(method, inp, 100)
+        bc.run_hand_best(method, inp, 100)
         if brian is not None:
             brian.run(method=method, N=4000, p=0.02, T=10.0, seed=99)
-    out = dict(duration_ms=T, in_degree=IN_DEGREE, repeats=args.repeats, sizes=sizes)
+    F = bc.fma_rate()
+    out = dict(duration_ms=T, in_degree=IN_DEGREE, repeats=args.repeats, sizes=sizes, fma_rate_GFMA_s=F / 1e9)
     for method in args.methods:
         rows = []
         for N in sizes:
@@ -74,11 +81,11 @@ def main(argv=None):
                 res = net.run(T, progress=False)
                 best["ck"] = min(best["ck"], time.perf_counter() - t0)
                 n_ck = sum(int(res0.spike_counts(q).sum() + res.spike_counts(q).sum()) for q in ("E", "I"))
-                t_hand, n_hand = bc.run_hand(method, inp, nsteps + 1)
+                t_hand, n_hand, _ = bc.run_hand_best(method, inp, nsteps + 1)
                 best["hand"] = min(best["hand"], t_hand)
                 # the hand kernel's neuron loop alone: the same neurons without synapses
                 alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
-                best["hand_neurons"] = min(best["hand_neurons"], bc.run_hand(method, alone, nsteps + 1)[0])
+                best["hand_neurons"] = min(best["hand_neurons"], bc.run_hand_best(method, alone, nsteps + 1)[0])
                 row.update(synapses=sum(q.n_synapses for q in net.projections),
                            coursekit_bytes_per_synapse=net.memory_per_synapse(),
                            rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
@@ -91,6 +98,13 @@ def main(argv=None):
                     row.update(brian2_bytes_per_synapse=b["bytes_per_synapse"], brian2_rate_E_Hz=b["rate_E"],
                                brian2_build_s=b["build_s"])
             per = lambda s: s / N / (T / 1000.0) * 1e6  # us per neuron per simulated second
+            # bench_coba's floor at this size: the bandwidth measured on a working set of the neuron state
+            # alone (V, g_E, g_I, refractory end: what every step streams), the highest the step's bytes
+            # can move at, so the floor stays a lower bound however the synapses sit in memory
+            bw = bc.triad_bandwidth(N * STATE_BYTES)
+            fl = bc.floor(method, N, nsteps, row["events"], N * STATE_BYTES, F, bw)
+            row.update(bandwidth_GB_s=bw / 1e9, floor_us=per(fl["floor_s"]), floor_compute_us=per(fl["floor_compute_s"]),
+                       floor_memory_us=per(fl["floor_memory_s"]), hand_over_floor=best["hand"] / fl["floor_s"])
             row.update(coursekit_s=best["ck"], hand_s=best["hand"], coursekit_us=per(best["ck"]),
                        hand_us=per(best["hand"]), hand_neurons_us=per(best["hand_neurons"]),
                        hand_delivery_ns_per_event=(best["hand"] - best["hand_neurons"]) / row["events"] * 1e9,
@@ -99,7 +113,8 @@ def main(argv=None):
                 row.update(brian2_s=best["brian"], brian2_us=per(best["brian"]),
                            brian2_steps_us=per(best["brian_steps"]),
                            brian2_over_coursekit=best["brian"] / best["ck"],
-                           brian2_steps_over_coursekit=best["brian_steps"] / best["ck"])
+                           brian2_steps_over_coursekit=best["brian_steps"] / best["ck"],
+                           brian2_steps_over_floor=best["brian_steps"] / fl["floor_s"])
             rows.append(row)
             print(f"[{method}] N = {N}: " + ", ".join(
                 f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items() if k != "N"),
@@ -110,14 +125,15 @@ def main(argv=None):
         print(f"[{method}] flatness (max/min of us per neuron per simulated second): "
               + ", ".join(f"{k} {v:.3g}" for k, v in flat.items()))
         hdr = f"{'N':>7} {'coursekit':>10} {'hand':>8} {'neurons':>8} {'Brian2':>8} {'B2 steps':>8} {'B2/ck':>6} {'ck/hand':>7} " \
-              f"{'B/syn ck':>8} {'B/syn B2':>8}"
+              f"{'B/syn ck':>8} {'B/syn B2':>8} {'floor':>7} {'B2 st/floor':>11}"
         print(hdr)
         for r in rows:
             print(f"{r['N']:>7} {r['coursekit_us']:>10.3g} {r['hand_us']:>8.3g} {r['hand_neurons_us']:>8.3g} "
                   f"{r.get('brian2_us', np.nan):>8.3g} "
                   f"{r.get('brian2_steps_us', np.nan):>8.3g} {r.get('brian2_over_coursekit', np.nan):>6.3g} "
                   f"{r['coursekit_over_hand']:>7.3g} {r['coursekit_bytes_per_synapse']:>8.3g} "
-                  f"{r.get('brian2_bytes_per_synapse', np.nan):>8.3g}")
+                  f"{r.get('brian2_bytes_per_synapse', np.nan):>8.3g} {r['floor_us']:>7.3g} "
+                  f"{r.get('brian2_steps_over_floor', np.nan):>11.3g}")
     if brian is not None:
         brian.close()
     if args.json:
