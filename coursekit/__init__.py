@@ -47,3 +47,8 @@ def __getattr__(name):
 
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'coursekit' has no attribute {name!r}")
+
+
+def __dir__():
+    # the lazily bound API and submodules too, so that tab completion (IPython, JupyterLab) offers them
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_SUBMODULES))

@@ -137,3 +137,8 @@ def __getattr__(name):
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    # the lazily resolved names too, so that tab completion (IPython, JupyterLab) offers them
+    return sorted(set(globals()) | set(__all__))
