@@ -105,3 +105,39 @@ def test_cli_restarts_itself_with_the_kernels_held(tmp_path):
                        capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "arithmetic:" in p.stdout and "held in the grader and in every sandbox" in p.stdout, p.stdout
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") == "blas"]
+
+
+def test_one_blas_thread_while_grading_and_as_before_after(tmp_path, monkeypatch):
+    """References are computed with one BLAS thread, as the sandbox computes, whether autograde was
+    started by the CLI or called from Python; and parallel grading threads never call a threaded BLAS
+    at once (OpenBLAS's threaded syrk, ``x.T @ x``, hung for good that way in a simulated class)."""
+    from coursekit.course.grading import pipeline
+    from grading_fixtures.helpers import ASSIGNMENT, released_course, source_nb, submit
+
+    before = _blas_threads()
+    assert before, "numpy's BLAS is not visible to threadpoolctl"
+    with arithmetic.one_blas_thread():
+        assert _blas_threads() == [1] * len(before)
+    assert _blas_threads() == before
+
+    course = released_course(tmp_path / "course", tmp_path / "template")
+    for student in ("ada", "ben"):
+        submit(course, student, source_nb())
+    seen = []
+    original = pipeline.expected_values
+
+    def recording(plan):
+        seen.append(_blas_threads())
+        return original(plan)
+
+    monkeypatch.setattr(pipeline, "expected_values", recording)
+    report = pipeline.autograde(course, ASSIGNMENT, jobs=2, isolation="allow")
+    assert [s.score for s in report.students] == [report.students[0].max_score] * 2
+    assert seen and all(t == [1] * len(before) for t in seen), seen
+    assert _blas_threads() == before
