@@ -376,6 +376,7 @@ def _make_rung(wide: bool, ck_expm1: bool, ck_rhs: bool, guard: bool, euler: boo
         inv_tau = 1.0 / p[3]
         drive = 0.0
         dI = stack_empty(1)
+        y0 = stack_empty(1)
         total = 0
         for k in range(nsteps):
             for i in range(n):
@@ -390,7 +391,6 @@ def _make_rung(wide: bool, ck_expm1: bool, ck_rhs: bool, guard: bool, euler: boo
                     isum = fma(b, e_i, isum)
                     isum += drive
                     gsum = a + b
-                    y0 = stack_empty(1)
                     y0[0] = v
                     _RHS(0.0, y0, fma(-gsum, v, isum), p, dI)
                     f = dI[0]

@@ -494,6 +494,10 @@ def test_every_declared_mistake_is_made_by_a_student():
 def test_full_class_alpha_forgotten(course, capsys):
     students = {s: _mutate(_solved(course), *m) for s, m in FULL_CLASS.items()}
     grades, got = _grade_class(course, students, capsys)
-    assert got["no_alpha"] == _scores(test_bptt_visible=3 / 5, test_bptt_hidden=5 / 9)
+    # every hidden bptt case draws alpha in [0.1, 0.5], so each fails with alpha forgotten (masked_mse and
+    # numerical_gradient pass: 3 of 9); the student's own training with gradients 1/alpha too large ends at
+    # accuracy 0.66 at 12.8 % coherence, below the 0.9 asked for (the grader holds the arithmetic, so this
+    # is the same on every AVX2/FMA machine)
+    assert got["no_alpha"] == _scores(test_bptt_visible=3 / 5, test_bptt_hidden=3 / 9, test_accuracy=0.0)
     assert _diagnoses(grades["no_alpha"]) == {g: {"alpha forgotten in dL/dx"}
                                                for g in ("test_bptt_visible", "test_bptt_hidden")}
