@@ -175,6 +175,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _menu(page, top: str, item: str) -> None:
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        print(f"[browser] a dialog is open before {top} > {item}: {dialog.first.inner_text()[:500]!r}")
     page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
     page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
 
