@@ -271,9 +271,10 @@ def _hand_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c):
 
 
 #: the hand kernels as written (``fast``: fastmath, which lets LLVM reassociate and contract) and the same
-#: source compiled without fastmath (``strict``): which of the two is faster depends on the core (on an
-#: AVX2 Zen 2 core the strict exponential-Euler kernel was 7 % faster, the strict forward-Euler one 6 %
-#: slower), so both run and the faster one is the reference ("hand kernel"). The strict twins are not
+#: source compiled without fastmath (``strict``): which of the two is faster depends on the core and the
+#: kernel (on an AVX2 Zen 2 core fastmath won on both methods, 170 vs 212 ms and 47.8 vs 50.3 ms, while a
+#: variant of the exponential-Euler loop with coursekit's exp(z) - 1 ran 8 % faster without it), so both run
+#: and the faster one is the reference ("hand kernel"). The strict twins are not
 #: cached on disk: numba's cache key does not include the fastmath flags, so two dispatchers of one
 #: function would share an entry.
 HAND = {"exponential_euler": _hand_exp, "euler": _hand_euler}
@@ -360,8 +361,9 @@ def run_same(method: str, inp: dict, nsteps: int) -> tuple[float, int, np.ndarra
 # ``step``, bit-identical to the engine) and then the engine itself. So the gap between coursekit and the
 # hand kernel is split into measured steps, each a reader can rerun (``--ladder``).
 def _make_rung(wide: bool, ck_expm1: bool, ck_rhs: bool, guard: bool, euler: bool = False):
-    """Exponential Euler's (``euler``: forward Euler's) neuron loop, without fastmath: ``wide`` coursekit's array widths (an input
-    array and a drive added, int64 refractory ends, boolean flags); ``ck_expm1`` coursekit's
+    """Exponential Euler's (``euler``: forward Euler's) neuron loop, without fastmath: ``wide``
+    coursekit's array widths (an input array and a drive added, int64 refractory ends, boolean flags);
+    ``ck_expm1`` coursekit's
     ``expm1v`` for exp(z) - 1; ``ck_rhs`` f by coursekit's LIF ``rhs`` (its input I = isum - gsum V and
     its order of operations) with the slope B written out, B = (-R gsum - 1) / tau; ``guard`` the select
     that guards B = 0. (The next rung, the secant slope, is ``_same``.)"""
@@ -680,7 +682,8 @@ def main(argv=None):
         run_same(method, inp, 100)
         if brian is not None:
             brian.run(method=method, N=N_TOTAL, p=P_CONN, T=10.0, seed=99)
-    best = {m: dict(ck=np.inf, hand=np.inf, hand_fast=np.inf, hand_strict=np.inf, same=np.inf, ck_neurons=np.inf, hand_neurons=np.inf, brian=np.inf,
+    best = {m: dict(ck=np.inf, hand=np.inf, hand_fast=np.inf, hand_strict=np.inf, same=np.inf, ck_neurons=np.inf,
+                    hand_neurons=np.inf, brian=np.inf,
                     brian_steps=np.inf) for m in METHODS}
     same_identical = {m: True for m in METHODS}
     info = {m: {} for m in METHODS}

@@ -103,7 +103,8 @@ def main(argv=None):
             # can move at, so the floor stays a lower bound however the synapses sit in memory
             bw = bc.triad_bandwidth(N * STATE_BYTES)
             fl = bc.floor(method, N, nsteps, row["events"], N * STATE_BYTES, F, bw)
-            row.update(bandwidth_GB_s=bw / 1e9, floor_us=per(fl["floor_s"]), floor_compute_us=per(fl["floor_compute_s"]),
+            row.update(bandwidth_GB_s=bw / 1e9, floor_us=per(fl["floor_s"]),
+                       floor_compute_us=per(fl["floor_compute_s"]),
                        floor_memory_us=per(fl["floor_memory_s"]), hand_over_floor=best["hand"] / fl["floor_s"])
             row.update(coursekit_s=best["ck"], hand_s=best["hand"], coursekit_us=per(best["ck"]),
                        hand_us=per(best["hand"]), hand_neurons_us=per(best["hand_neurons"]),
