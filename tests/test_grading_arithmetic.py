@@ -117,12 +117,13 @@ def test_one_blas_thread_while_grading_and_as_before_after(tmp_path, monkeypatch
     """References are computed with one BLAS thread, as the sandbox computes, whether autograde was
     started by the CLI or called from Python; and parallel grading threads never call a threaded BLAS
     at once (OpenBLAS's threaded syrk, ``x.T @ x``, hung for good that way in a simulated class)."""
+    from coursekit._blas import single_threaded_blas
     from coursekit.course.grading import pipeline
     from grading_fixtures.helpers import ASSIGNMENT, released_course, source_nb, submit
 
     before = _blas_threads()
     assert before, "numpy's BLAS is not visible to threadpoolctl"
-    with arithmetic.one_blas_thread():
+    with single_threaded_blas():
         assert _blas_threads() == [1] * len(before)
     assert _blas_threads() == before
 

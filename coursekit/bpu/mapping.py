@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..networks._rng import choice_rows
+from ..networks._rng import ei_sources
 from .core import MAX_FAN_IN, MAX_NEURONS
 
 
@@ -191,11 +191,7 @@ def ei_network(N_E: int = 4000, N_I: int = 1000, C_E: int = 400, C_I: int = 100,
     rng = np.random.default_rng(seed)
     n = N_E + N_I
     # per neuron rng.choice of its E sources, then of its I sources (compiled, numpy's draws); no autapse
-    i = np.arange(n)[:, None]
-    e, inh = choice_rows(rng, N_E - (i[:, 0] < N_E), C_E, N_I - (i[:, 0] >= N_E), C_I)
-    e += (e >= i) & (i < N_E)
-    inh += (inh >= i - N_E) & (i >= N_E)
-    rows = np.concatenate([e, N_E + inh], axis=1).ravel()
+    rows = ei_sources(rng, N_E, N_I, C_E, C_I).ravel()
     cols = np.repeat(np.arange(n), C_E + C_I)
     vals = np.tile(np.concatenate([np.full(C_E, J), np.full(C_I, -g * J)]), n)
     return sp.csc_matrix((vals, (rows, cols)), shape=(n, n))

@@ -246,3 +246,21 @@ def choice_rows(rng: np.random.Generator, pops_a, k_a: int, pops_b, k_b: int) ->
     with bg.lock:
         _choice_rows(bg.ctypes.next_uint32, bg.ctypes.state_address, pops_a, A, pops_b, B)
     return A, B
+
+
+def ei_sources(rng: np.random.Generator, N_E: int, N_I: int, C_E: int, C_I: int,
+               autapses: bool = False) -> np.ndarray:
+    """The sources of a fixed in-degree E/I network: row i holds neuron i's C_E distinct excitatory sources
+    (indices 0 .. N_E - 1), then its C_I distinct inhibitory ones (N_E .. N_E + N_I - 1), as numpy's
+    ``rng.choice(pop, C, replace=False)`` draws them per neuron, E then I (:func:`choice_rows`).  Without
+    ``autapses`` a neuron's own index is left out of its population (drawn from one fewer, the indices at and
+    above its own moved up by one)."""
+    N = N_E + N_I
+    i = np.arange(N)[:, None]
+    own_E, own_I = (i < N_E), (i >= N_E)
+    if autapses:
+        own_E, own_I = np.zeros_like(own_E), np.zeros_like(own_I)
+    e, h = choice_rows(rng, N_E - own_E[:, 0], C_E, N_I - own_I[:, 0], C_I)
+    e += (e >= i) & own_E
+    h += (h >= i - N_E) & own_I
+    return np.concatenate([e, N_E + h], axis=1)

@@ -334,12 +334,7 @@ class SparseEINetwork:
         # fixed in-degree: for each target, C_E distinct E and C_I distinct I sources
         # (numpy's rng.choice per neuron, E then I, compiled: _rng.choice_rows); a neuron's own index is skipped
         post = np.repeat(np.arange(N), self.C_E + self.C_I)
-        i = np.arange(N)[:, None]
-        e, h = _rng.choice_rows(rng, self.N_E - (i[:, 0] < self.N_E), self.C_E,
-                                self.N_I - (i[:, 0] >= self.N_E), self.C_I)
-        e += (e >= i) & (i < self.N_E)
-        h += (h >= i - self.N_E) & (i >= self.N_E)
-        pre = np.concatenate([e, self.N_E + h], axis=1).ravel()
+        pre = _rng.ei_sources(rng, self.N_E, self.N_I, self.C_E, self.C_I).ravel()
         self.indptr, self.indices = csr_by_source(pre, post, N)
         self.V = rng.uniform(self.V_rest, self.theta, N)
         self.refr = np.zeros(N, np.int64)

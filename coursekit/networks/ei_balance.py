@@ -319,12 +319,9 @@ class EIRateNetwork:
         rng = np.random.default_rng(seed)
         N = self.N_E + self.N_I
         s = math.sqrt(K)
-        idx = np.empty((N, 2 * K), np.int32)
         w = np.empty((N, 2 * K))
         # per neuron rng.choice(N_E, K), then rng.choice(N_I, K), without replacement (compiled, numpy's draws)
-        src_E, src_I = _rng.choice_rows(rng, np.full(N, self.N_E), K, np.full(N, self.N_I), K)
-        idx[:, :K] = src_E
-        idx[:, K:] = self.N_E + src_I
+        idx = _rng.ei_sources(rng, self.N_E, self.N_I, K, K, autapses=True).astype(np.int32)
         is_E = np.arange(N) < self.N_E
         w[:, :K] = np.where(is_E, j_EE, j_IE)[:, None] / s
         w[:, K:] = np.where(is_E, j_EI, j_II)[:, None] / s

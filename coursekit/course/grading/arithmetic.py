@@ -36,7 +36,6 @@ when it is not loaded yet), so a test configuration can call
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -133,24 +132,6 @@ def reexec_pinned(argv: list[str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", "coursekit.cli", *argv], env)
-
-
-def one_blas_thread():
-    """A context in which BLAS (and OpenMP) run one thread in this process, as in every sandbox.
-
-    The grader computes the references with the arithmetic the student's code gets (a threaded dot
-    product splits its sum and rounds it differently), whether it was started by the CLI (restarted
-    with one thread, :func:`reexec_pinned`) or called from Python.  It also grades students in
-    parallel threads: threaded BLAS calls from several of them at once can deadlock (OpenBLAS's
-    threaded ``syrk``, which ``x.T @ x`` calls, was seen to hang for good, two grading threads
-    each waiting on the other's BLAS workers).  Where threadpoolctl cannot act, nothing changes.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-
-        return threadpool_limits(limits=1)
-    except Exception:  # threadpoolctl missing or unable to read the libraries: grade as before
-        return contextlib.nullcontext()
 
 
 def current() -> dict:

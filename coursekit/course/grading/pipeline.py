@@ -44,7 +44,7 @@ from typing import Callable
 import nbformat
 import numpy as np
 
-from . import arithmetic
+from ..._blas import single_threaded_blas
 from .layout import CourseLayout
 from .protocol import clean_text
 from .sandbox import (Call, IsolationError, Limits, SandboxResult, Task, plan_protections, run_sandboxed)
@@ -619,7 +619,8 @@ def autograde(layout: CourseLayout, assignment: str, students: list[str] | None 
         jobs = 1
     t0 = time.monotonic()
     done: list[StudentGrade] = []
-    with arithmetic.one_blas_thread(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    # one BLAS thread while grading: the sandbox's arithmetic, and no threaded BLAS called by two graders at once
+    with single_threaded_blas(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(grade_student, layout, assignment, s, None, limits, isolation, ctx, prot): s
                    for s in students}
         for fut in as_completed(futures):

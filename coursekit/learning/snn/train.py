@@ -12,13 +12,13 @@ Stochastic encodings draw fresh spikes for every batch, from ``seed``.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..._blas import single_threaded_blas
 from ..optim import Adam, clip_by_norm
 from .bptt import bptt
 from .decoding import decode
@@ -29,21 +29,6 @@ from .online import online
 
 #: the gradient methods :func:`train` can use, by name (one signature: ``(net, u, labels, **options)``)
 GRADIENTS = {"bptt": bptt, "forward": forward_mode, "eprop": eprop, "online": online}
-
-
-def single_threaded_blas():
-    """A context in which BLAS uses one thread (threadpoolctl, where installed; else nothing changes).
-
-    The products of a batch here are small ((T B) x N by N x n_in): BLAS threads
-    gain nothing on them, and on a machine whose cores are busy they cost up to
-    7x (measured: 129 ms against 18 ms per BPTT batch of the digits network with
-    the load at 6 per core).
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 @dataclass
