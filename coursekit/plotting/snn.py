@@ -149,7 +149,15 @@ def plot_accuracy_vs_spikes(spikes, accuracy, labels, ax=None):
     ax.plot(s, a, "o", color="tab:blue")
     for si, ai, lab in zip(s, a, labels):
         ax.annotate(lab, (si, ai), textcoords="offset points", xytext=(5, -10), fontsize="small")
+    import matplotlib.ticker as mticker
+
     ax.set_xscale("log")
+    # ticks at 1, 2, 5 x 10^k with plain numbers: the default labels every minor tick when the points span
+    # less than a decade or two, and those labels overlap
+    ax.xaxis.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+    ax.margins(x=0.2, y=0.12)  # room for the labels right of and below the points
     ax.set(xlabel="input spikes per image (count)", ylabel="test accuracy (fraction)")
     return ax
 
