@@ -72,6 +72,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FunctionType
 
 import numpy as np
 from numba import njit, types
@@ -280,6 +281,50 @@ def _hand_euler(V, ge, gi, refr, flags, spk, indptr, indices, n_exc, nsteps, c):
 HAND = {"exponential_euler": _hand_exp, "euler": _hand_euler}
 HAND_STRICT = {m: njit(error_model="numpy")(k.py_func) for m, k in HAND.items()}
 HAND_VARIANTS = {"fast": HAND, "strict": HAND_STRICT}
+
+
+@njit(inline="always")
+def _deliver_by_projection(ns, spk, indptr, indices, ge, gi, n_exc, w_e, w_i):
+    """``_deliver`` in the order coursekit's engine delivers: projection by projection (E -> E, E -> I,
+    I -> E, I -> I), each over all of the step's spikes and with its own rows (``indptr``: 2 n + 1 row
+    pointers, E -> E's n_exc rows, then E -> I's, I -> E's, I -> I's; targets global), the row of the
+    projection's spike after next prefetched.  The engine keeps this order so that the conductance of a
+    neuron that several projections reach on one channel sums its inputs in the same order on every run;
+    the time it costs against ``_deliver`` (one merged row per source, spike by spike) is what that order
+    and layout cost."""
+    n = ge.shape[0]
+    for pr in range(4):
+        exc = pr < 2
+        a0 = 0 if exc else n_exc
+        a1 = n_exc if exc else n
+        base = pr * n_exc if pr < 3 else n + n_exc
+        g = ge if exc else gi
+        w = w_e if exc else w_i
+        for s in range(ns):
+            if s + 2 < ns and spk[s + 2] >= a0 and spk[s + 2] < a1:
+                r2 = base + spk[s + 2] - a0
+                for e in range(indptr[r2], indptr[r2 + 1], 16):
+                    prefetch(indices, e)
+            j = spk[s]
+            if j < a0 or j >= a1:
+                continue
+            r = base + j - a0
+            for e in range(indptr[r], indptr[r + 1]):
+                g[indices[e]] += w
+
+
+def _delivering_by_projection(kernel, **jit):
+    """``kernel`` (a hand kernel) with ``_deliver_by_projection`` in place of ``_deliver``: the same
+    source, compiled against other globals (not cached on disk: its cache entry would be the original's)."""
+    py = kernel.py_func
+    return njit(**jit)(FunctionType(py.__code__, dict(py.__globals__, _deliver=_deliver_by_projection),
+                                    py.__name__ + "_by_projection"))
+
+
+#: the hand kernels delivering as coursekit's engine does (``by_projection_inputs``), both builds
+HAND_BY_PROJECTION = {"fast": {m: _delivering_by_projection(k, fastmath=True, error_model="numpy")
+                               for m, k in HAND.items()},
+                      "strict": {m: _delivering_by_projection(k, error_model="numpy") for m, k in HAND.items()}}
 
 
 # --- the hand kernel doing coursekit's arithmetic ----------------------------------------------------
@@ -515,26 +560,46 @@ def hand_inputs(net: Network) -> dict:
                 n_exc=start["I"])
 
 
+def by_projection_inputs(net: Network, inp: dict) -> dict:
+    """``inp`` with the synapses laid out as coursekit's engine keeps them, for ``HAND_BY_PROJECTION``: one
+    CSR per projection (E -> E, E -> I, I -> E, I -> I; rows per source of the projection, targets sorted),
+    concatenated, the targets as global indices."""
+    start, g = {}, 0
+    for pop in net.populations:
+        start[pop.name] = g
+        g += pop.size
+    order = [(p.pre.name, p.post.name) for p in net.projections]
+    if order != [("E", "E"), ("E", "I"), ("I", "E"), ("I", "I")]:
+        raise ValueError(f"by_projection_inputs expects the projections E->E, E->I, I->E, I->I, got {order}")
+    ptrs, cols, off = [np.zeros(1, np.int64)], [], 0
+    for p in net.projections:
+        ptrs.append(np.asarray(p.indptr[1:], np.int64) + off)
+        cols.append(np.asarray(p.indices, np.int64) + start[p.post.name])
+        off += cols[-1].size
+    return dict(inp, indptr=np.concatenate(ptrs).astype(np.int32), indices=np.concatenate(cols).astype(np.int32))
+
+
 def hand_constants() -> np.ndarray:
     return np.array([1.0 / TAU, R / TAU, DT, V_REST, V_TH, V_RESET, E_E, E_I, math.exp(-DT / TAU_E),
                      math.exp(-DT / TAU_I), W_E, W_I, round(T_REF / DT)])
 
 
-def run_hand(method: str, inp: dict, nsteps: int, variant: str = "fast") -> tuple[float, int]:
-    """(seconds, spikes) of the hand kernel (``variant`` "fast" or "strict", see ``HAND_VARIANTS``) on a
-    copy of ``inp``."""
+def run_hand(method: str, inp: dict, nsteps: int, variant: str = "fast", kernels=None) -> tuple[float, int]:
+    """(seconds, spikes) of the hand kernel (``variant`` "fast" or "strict" of ``kernels``, by default
+    ``HAND_VARIANTS``) on a copy of ``inp``."""
     a = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
     c = hand_constants()
     t0 = time.perf_counter()
-    ns = HAND_VARIANTS[variant][method](a["V"], a["ge"], a["gi"], a["refr"], a["flags"], a["spk"], a["indptr"],
-                                        a["indices"], a["n_exc"], nsteps, c)
+    kernel = (kernels or HAND_VARIANTS)[variant][method]
+    ns = kernel(a["V"], a["ge"], a["gi"], a["refr"], a["flags"], a["spk"], a["indptr"], a["indices"], a["n_exc"],
+                nsteps, c)
     return time.perf_counter() - t0, int(ns)
 
 
-def run_hand_best(method: str, inp: dict, nsteps: int) -> tuple[float, int, dict]:
-    """Both hand-kernel variants, one after the other: (the faster one's seconds, its spike count, every
-    variant's (seconds, spikes))."""
-    each = {v: run_hand(method, inp, nsteps, v) for v in HAND_VARIANTS}
+def run_hand_best(method: str, inp: dict, nsteps: int, kernels=None) -> tuple[float, int, dict]:
+    """Both hand-kernel variants (of ``kernels``, by default ``HAND_VARIANTS``), one after the other: (the
+    faster one's seconds, its spike count, every variant's (seconds, spikes))."""
+    each = {v: run_hand(method, inp, nsteps, v, kernels) for v in (kernels or HAND_VARIANTS)}
     v = min(each, key=lambda x: each[x][0])
     return each[v][0], each[v][1], each
 

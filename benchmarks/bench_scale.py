@@ -12,7 +12,11 @@ max / min of that cost over the sizes.
 Timing as in ``bench_coba.py``: per size, each repeat runs coursekit, the hand kernel and Brian2 one
 after the other on a fresh network; best of the repeats; compilation excluded.  The hand kernel also
 runs on the same neurons without synapses (``hand_neurons_us``: its neuron loop alone), which splits its
-cost into the neuron loop and event delivery (``hand_delivery_ns_per_event``).  ``bench_coba.py``'s floor
+cost into the neuron loop and event delivery (``hand_delivery_ns_per_event``); so does coursekit
+(``coursekit_neurons_us``, ``coursekit_delivery_ns_per_event``).  A third kernel, the hand kernel
+delivering in coursekit's order and layout (``bench_coba.HAND_BY_PROJECTION``: projection by projection,
+one CSR per projection, which keeps the order of each neuron's inputs when several projections share a
+channel), splits coursekit's extra delivery cost into that order (``hand_by_projection_*``) and the rest.  ``bench_coba.py``'s floor
 is computed at every size (``floor_us``: the larger of the compute term at the measured FMA rate and the
 memory term at the triad bandwidth measured on a working set of the neuron state), and Brian2's steps
 over it (``brian2_steps_over_floor``): where that is below 5, no code doing these updates at float64 is
@@ -61,6 +65,7 @@ def main(argv=None):
         inp = bc.hand_inputs(warm)
         warm.run(10.0)
         bc.run_hand_best(method, inp, 100)
+        bc.run_hand_best(method, bc.by_projection_inputs(warm, inp), 100, bc.HAND_BY_PROJECTION)
         if brian is not None:
             brian.run(method=method, N=4000, p=0.02, T=10.0, seed=99)
     F = bc.fma_rate()
@@ -69,7 +74,8 @@ def main(argv=None):
         rows = []
         for N in sizes:
             p = IN_DEGREE / N
-            best = dict(ck=np.inf, hand=np.inf, hand_neurons=np.inf, brian=np.inf, brian_steps=np.inf)
+            best = dict(ck=np.inf, ck_neurons=np.inf, hand=np.inf, hand_neurons=np.inf, hand_pp=np.inf, brian=np.inf,
+                        brian_steps=np.inf)
             row = dict(N=N)
             for r in range(args.repeats):
                 t0 = time.perf_counter()
@@ -83,13 +89,24 @@ def main(argv=None):
                 n_ck = sum(int(res0.spike_counts(q).sum() + res.spike_counts(q).sum()) for q in ("E", "I"))
                 t_hand, n_hand, _ = bc.run_hand_best(method, inp, nsteps + 1)
                 best["hand"] = min(best["hand"], t_hand)
+                t_pp, n_pp, _ = bc.run_hand_best(method, bc.by_projection_inputs(net, inp), nsteps + 1,
+                                                 bc.HAND_BY_PROJECTION)
+                best["hand_pp"] = min(best["hand_pp"], t_pp)
                 # the hand kernel's neuron loop alone: the same neurons without synapses
                 alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
                 best["hand_neurons"] = min(best["hand_neurons"], bc.run_hand_best(method, alone, nsteps + 1)[0])
+                # coursekit's neuron loop alone: the same neurons and initial conductances without synapses
+                net0 = bc.build(method, seed=1 + r, N=N, p=0.0)
+                net0.run(bc.DT)
+                t0 = time.perf_counter()
+                net0.run(T, progress=False)
+                best["ck_neurons"] = min(best["ck_neurons"], time.perf_counter() - t0)
+                del net0
                 row.update(synapses=sum(q.n_synapses for q in net.projections),
                            coursekit_bytes_per_synapse=net.memory_per_synapse(),
                            rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
-                           events=bc.synaptic_events(net, res), spike_count_diff=(n_hand - n_ck) / n_ck)
+                           events=bc.synaptic_events(net, res), spike_count_diff=(n_hand - n_ck) / n_ck,
+                           spike_count_diff_by_projection=(n_pp - n_ck) / n_ck)
                 del net, inp, res, res0, alone
                 if brian is not None:
                     b = brian.run(method=method, N=N, p=p, T=T, seed=1 + r)
@@ -109,6 +126,11 @@ def main(argv=None):
             row.update(coursekit_s=best["ck"], hand_s=best["hand"], coursekit_us=per(best["ck"]),
                        hand_us=per(best["hand"]), hand_neurons_us=per(best["hand_neurons"]),
                        hand_delivery_ns_per_event=(best["hand"] - best["hand_neurons"]) / row["events"] * 1e9,
+                       coursekit_neurons_us=per(best["ck_neurons"]),
+                       coursekit_delivery_ns_per_event=(best["ck"] - best["ck_neurons"]) / row["events"] * 1e9,
+                       hand_by_projection_us=per(best["hand_pp"]),
+                       hand_by_projection_delivery_ns_per_event=(best["hand_pp"] - best["hand_neurons"])
+                       / row["events"] * 1e9,
                        coursekit_over_hand=best["ck"] / best["hand"])
             if brian is not None:
                 row.update(brian2_s=best["brian"], brian2_us=per(best["brian"]),
@@ -121,7 +143,8 @@ def main(argv=None):
                 f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items() if k != "N"),
                 flush=True)
         flat = {k: max(r[k] for r in rows) / min(r[k] for r in rows)
-                for k in ("coursekit_us", "hand_us", "hand_neurons_us", "brian2_us", "brian2_steps_us") if k in rows[0]}
+                for k in ("coursekit_us", "coursekit_neurons_us", "hand_us", "hand_neurons_us", "hand_by_projection_us",
+                          "brian2_us", "brian2_steps_us") if k in rows[0]}
         out[method] = dict(rows=rows, flatness=flat)
         print(f"[{method}] flatness (max/min of us per neuron per simulated second): "
               + ", ".join(f"{k} {v:.3g}" for k, v in flat.items()))
@@ -135,6 +158,13 @@ def main(argv=None):
                   f"{r['coursekit_over_hand']:>7.3g} {r['coursekit_bytes_per_synapse']:>8.3g} "
                   f"{r.get('brian2_bytes_per_synapse', np.nan):>8.3g} {r['floor_us']:>7.3g} "
                   f"{r.get('brian2_steps_over_floor', np.nan):>11.3g}")
+        print("where the time goes (us per neuron per simulated second; delivery in ns per synaptic event):")
+        print(f"{'N':>7} {'ck neurons':>10} {'hand neurons':>12} {'ck delivery':>11} {'hand delivery':>13} "
+              f"{'by projection':>13}")
+        for r in rows:
+            print(f"{r['N']:>7} {r['coursekit_neurons_us']:>10.3g} {r['hand_neurons_us']:>12.3g} "
+                  f"{r['coursekit_delivery_ns_per_event']:>11.3g} {r['hand_delivery_ns_per_event']:>13.3g} "
+                  f"{r['hand_by_projection_delivery_ns_per_event']:>13.3g}")
     if brian is not None:
         brian.close()
     if args.json:
