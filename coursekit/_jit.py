@@ -5,6 +5,8 @@
 * ``JIT_ENABLED`` -- set ``COURSEKIT_DISABLE_JIT=1`` (or numba's own
   ``NUMBA_DISABLE_JIT=1``) to run every kernel as plain Python for debugging and
   coverage; ``set_jit(False)`` does the same at run time for ``simulate``.
+* ``first_call_notice`` -- a line on stderr when a kernel's first call takes a while
+  (numba compiling it), so a student's first run does not sit silent.
 * ``cache_root()`` -- a writable directory for coursekit's generated kernels and
   for numba's cache, one subdirectory per version of the package's sources
   (:func:`_ensure_numba_cache_dir` says why).  An
@@ -13,10 +15,12 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 import threading
+import time
 import types as _pytypes
 from pathlib import Path
 
@@ -149,6 +153,41 @@ def njit(*args, **kwargs):
 
 
 _RUNTIME_JIT = True
+
+
+#: seconds a kernel's first call may take before ``first_call_notice`` says that numba is compiling it
+NOTICE_AFTER = 2.0
+
+
+@contextlib.contextmanager
+def first_call_notice(dispatcher, what: str, after: float | None = None):
+    """Around the first call of a compiled kernel in this process: if it takes longer than ``after``
+    seconds (``NOTICE_AFTER``), say on stderr that numba is compiling ``what``, once per kernel and
+    cached on disk, and how long it took.  Loading from the disk cache is quicker, so a warm cache stays
+    silent; so does a kernel that already ran in this process (``dispatcher.signatures`` not empty) or
+    anything that is not a numba dispatcher (the JIT off)."""
+    sigs = getattr(dispatcher, "signatures", None)
+    if sigs is None or len(sigs) > 0:
+        yield
+        return
+    t0 = time.perf_counter()
+    shown = threading.Event()
+
+    def say():
+        shown.set()
+        print(f"coursekit: compiling {what} (the first run only: numba caches the compiled code on disk, so "
+              "later runs and new Python sessions start at once) ...", file=sys.stderr, flush=True)
+
+    timer = threading.Timer(NOTICE_AFTER if after is None else after, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        if shown.is_set():
+            print(f"coursekit: compiled {what} in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
 
 
 def set_jit(enabled: bool) -> None:

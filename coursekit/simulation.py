@@ -528,8 +528,10 @@ def simulate(model, duration: float, dt: float | None = None, I=0.0, method: str
 
         mod = kernel_module(model.kernel_module or type(model).__module__, len(model.state_names))
         kernel = mod.run_rk45 if meth.adaptive else mod.run_fixed
-        out = _run(kernel, None, meth, y0, I_arr, p, t_start, dt, nsteps, t_ref, hold,
-                   rng, rtol, atol, max_step, record_every)
+        with _jit.first_call_notice(mod.run_rk45 if meth.adaptive else mod._FIXED[meth.code],
+                                    f"the {meth.name} kernel of {type(model).__name__}"):
+            out = _run(kernel, None, meth, y0, I_arr, p, t_start, dt, nsteps, t_ref, hold,
+                       rng, rtol, atol, max_step, record_every)
     else:
         k = model.kernels
         funcs = tuple(_jit.py_func(getattr(k, name)) for name in ("rhs", "event", "reset", "diffusion"))

@@ -49,6 +49,48 @@ def test_fresh_process_loads_kernels_from_disk(tmp_path):
     assert second["cache"].startswith(str(tmp_path / "ck"))
 
 
+def test_first_call_notice_speaks_only_while_a_first_call_takes_long(capsys):
+    """A student's first run of a model compiles for seconds: a line on stderr says so (and that it is
+    cached), where a kernel already ran, or a call is quick, nothing is printed."""
+    import time
+
+    from coursekit._jit import first_call_notice
+
+    class Fresh:  # a numba dispatcher before its first call
+        signatures = []
+
+    class Ready:  # ... and after it
+        signatures = ["(float64,)"]
+
+    seen = ""
+    with first_call_notice(Fresh(), "the probe kernel", after=0.05):
+        deadline = time.monotonic() + 60
+        while "compiling the probe kernel" not in seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+            seen += capsys.readouterr().err
+    seen += capsys.readouterr().err
+    assert "coursekit: compiling the probe kernel (the first run only" in seen
+    assert "coursekit: compiled the probe kernel in" in seen
+    with first_call_notice(Fresh(), "a quick call", after=60.0):
+        pass
+    with first_call_notice(Ready(), "a kernel that ran", after=0.0):
+        time.sleep(0.1)
+    with first_call_notice(lambda: None, "plain Python", after=0.0):
+        time.sleep(0.1)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_cold_first_simulate_says_it_compiles(tmp_path):
+    env = {"COURSEKIT_CACHE_DIR": str(tmp_path / "ck"), "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}, **env}
+    probe = ("import coursekit as ck\nimport coursekit._jit\ncoursekit._jit.NOTICE_AFTER = 0.0\n"
+             "ck.simulate(ck.neurons.LIF(), 10.0, dt=0.1, I=300.0)\n")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "coursekit: compiling the exponential_euler kernel of LIF" in out.stderr
+    assert "coursekit: compiled the exponential_euler kernel of LIF in" in out.stderr
+
+
 def test_unwritable_cache_dir_falls_back(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

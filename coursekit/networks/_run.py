@@ -56,8 +56,10 @@ def run(net, duration: float, progress: bool | None = None) -> NetworkResult:
     while done < nsteps:
         n = min(chunk, nsteps - done)
         out = chunk_record(n, npop, drive(net, k0 + done, n), net._rec, done)
-        spk_step, spk_idx, spk_frac, nspk = mod.run_network(n, k0 + done, net.dt, *records, out,
-                                                            spk_step, spk_idx, spk_frac, nspk)
+        with _jit.first_call_notice(mod.run_network, "the network kernels for this set of neuron models, methods "
+                                    "and synapse channels"):
+            spk_step, spk_idx, spk_frac, nspk = mod.run_network(n, k0 + done, net.dt, *records, out,
+                                                                spk_step, spk_idx, spk_frac, nspk)
         counts.append(out.counts)
         o = 0
         for m, r in enumerate(net._rec):
