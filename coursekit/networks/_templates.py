@@ -348,9 +348,12 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             a = np.empty(cap, np.int64)
             b = np.empty(cap, np.int64)
             f = np.empty(cap, np.float64)
-            a[:nspk] = spk_step[:nspk]
-            b[:nspk] = spk_idx[:nspk]
-            f[:nspk] = spk_frac[:nspk]
+            # copied element by element: a slice assignment would compile numba's shape-mismatch
+            # error message (its string formatting), seconds of a cold start for a check that cannot fail here
+            for s in range(nspk):
+                a[s] = spk_step[s]
+                b[s] = spk_idx[s]
+                f[s] = spk_frac[s]
             spk_step = a
             spk_idx = b
             spk_frac = f

@@ -85,7 +85,10 @@ def append_spike(spikes, nspk, ts):
     """Store spike time ``ts`` at position ``nspk``, doubling the buffer when full."""
     if nspk == spikes.shape[0]:
         bigger = np.empty(2 * nspk)
-        bigger[:nspk] = spikes
+        # element by element: a slice assignment compiles numba's shape-mismatch message (seconds of
+        # string formatting on a cold start) for a check that cannot fail here
+        for s in range(nspk):
+            bigger[s] = spikes[s]
         spikes = bigger
     spikes[nspk] = ts
     return spikes
