@@ -221,7 +221,8 @@ def _run_states(W, drive, h0, leak, linear, H):
     h = h0.copy()
     for t in range(drive.shape[0]):
         _leaky_update(W, h, drive[t], leak, linear)
-        H[t, :] = h
+        for i in range(h.shape[0]):  # not a slice assignment: see solvers._templates.append_spike
+            H[t, i] = h[i]
 
 
 @njit
@@ -230,7 +231,8 @@ def _free_run(W, W_in, b, W_out, b_out, h0, leak, linear, Y):
     h = h0.copy()
     for k in range(Y.shape[0]):
         y = W_out @ h + b_out
-        Y[k, :] = y
+        for i in range(y.shape[0]):
+            Y[k, i] = y[i]
         if k == Y.shape[0] - 1 or not np.isfinite(y).all():
             break
         _leaky_update(W, h, W_in @ y + b, leak, linear)

@@ -72,8 +72,9 @@ def append_spike(spk_step, spk_idx, nspk, k, i):
         cap = 2 * max(spk_step.shape[0], 1)
         s2 = np.empty(cap, np.int64)
         i2 = np.empty(cap, np.int64)
-        s2[:nspk] = spk_step[:nspk]
-        i2[:nspk] = spk_idx[:nspk]
+        for s in range(nspk):  # not a slice assignment: see solvers._templates.append_spike
+            s2[s] = spk_step[s]
+            i2[s] = spk_idx[s]
         spk_step = s2
         spk_idx = i2
     spk_step[nspk] = k

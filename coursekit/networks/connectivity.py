@@ -41,7 +41,8 @@ def _fixed_probability(n_pre, n_post, p, autapses, seed):
                 continue
             if nnz == indices.shape[0]:
                 bigger = np.empty(2 * nnz, np.int32)
-                bigger[:nnz] = indices[:nnz]
+                for e in range(nnz):  # not a slice assignment: see solvers._templates.append_spike
+                    bigger[e] = indices[e]
                 indices = bigger
             indices[nnz] = i
             nnz += 1

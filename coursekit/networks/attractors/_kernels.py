@@ -266,15 +266,17 @@ def cann1d_euler(U, V, x, params, khat, kernel_row, rev, tw, tw_real, stim_pos, 
     n_rec = n_steps // record_every + 1
     U_rec = np.empty((n_rec, N))
     V_rec = np.empty((n_rec, N))
-    U_rec[0, :] = U
-    V_rec[0, :] = V
+    for i in range(N):  # rows copied element by element: see solvers._templates.append_spike
+        U_rec[0, i] = U[i]
+        V_rec[0, i] = V[i]
     dU = np.empty(N)
     dV = np.empty(N)
     r = np.empty(N)
     rec = np.empty(N)
     I_row = np.empty(N)
     z = np.empty(max(N // 2, 1), dtype=np.complex128)
-    I_row[:] = I_static
+    for i in range(N):
+        I_row[i] = I_static[i]
     row = 1
     for step in range(n_steps):
         if has_full:
@@ -286,7 +288,8 @@ def cann1d_euler(U, V, x, params, khat, kernel_row, rev, tw, tw_real, stim_pos, 
             U[i] += dt * dU[i]
             V[i] += dt * dV[i]
         if (step + 1) % record_every == 0:
-            U_rec[row, :] = U
-            V_rec[row, :] = V
+            for i in range(N):
+                U_rec[row, i] = U[i]
+                V_rec[row, i] = V[i]
             row += 1
     return U_rec, V_rec
