@@ -80,6 +80,26 @@ def test_first_call_notice_speaks_only_while_a_first_call_takes_long(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_first_call_notice_never_stops_a_run_for_want_of_a_thread(monkeypatch, capsys):
+    """In a grading sandbox whose process limit is reached, the notice's thread cannot start: the kernel
+    must run all the same."""
+    import threading
+
+    from coursekit._jit import first_call_notice
+
+    class Fresh:
+        signatures = []
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Timer, "start", refuse)
+    ran = []
+    with first_call_notice(Fresh(), "a kernel", after=0.0):
+        ran.append(True)
+    assert ran == [True] and capsys.readouterr().err == ""
+
+
 def test_a_cold_first_simulate_says_it_compiles(tmp_path):
     env = {"COURSEKIT_CACHE_DIR": str(tmp_path / "ck"), "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}, **env}
