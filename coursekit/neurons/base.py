@@ -157,7 +157,9 @@ class Model:
             rhs(float(t), np.ascontiguousarray(y), float(I), p, out)
             return out
         flat = np.ascontiguousarray(y.reshape(n, -1))
-        Iv = np.ascontiguousarray(np.broadcast_to(np.asarray(I, dtype=np.float64), flat.shape[1:]).ravel())
+        # always a fresh, writable array: a read-only view (what broadcast_to gives) is another type to numba,
+        # and rhs_many would be compiled twice, once for each
+        Iv = np.array(np.broadcast_to(np.asarray(I, dtype=np.float64), flat.shape[1:]).ravel())
         from .. import _jit
 
         if _jit.jit_active():
