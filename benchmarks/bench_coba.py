@@ -579,6 +579,19 @@ def by_projection_inputs(net: Network, inp: dict) -> dict:
     return dict(inp, indptr=np.concatenate(ptrs).astype(np.int32), indices=np.concatenate(cols).astype(np.int32))
 
 
+def neurons_alone(method: str, seed: int, N: int, T: float, inp: dict) -> tuple[float, float]:
+    """(coursekit's, the hand kernel's) seconds for ``T`` ms of the network's neurons, channels and initial
+    conductances without synapses (both fall silent as the conductances decay): the neuron loops alone.
+    ``inp``: the hand kernel's inputs of the connected network (``hand_inputs``), its synapses dropped here."""
+    net0 = build(method, seed=seed, N=N, p=0.0)
+    net0.run(DT)
+    t0 = time.perf_counter()
+    net0.run(T, progress=False)
+    t_ck = time.perf_counter() - t0
+    alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
+    return t_ck, run_hand_best(method, alone, int(round(T / DT)) + 1)[0]
+
+
 def hand_constants() -> np.ndarray:
     return np.array([1.0 / TAU, R / TAU, DT, V_REST, V_TH, V_RESET, E_E, E_I, math.exp(-DT / TAU_E),
                      math.exp(-DT / TAU_I), W_E, W_I, round(T_REF / DT)])
@@ -773,16 +786,9 @@ def main(argv=None):
             b["hand_strict"] = min(b["hand_strict"], each["strict"][0])
             b["same"] = min(b["same"], t_same)
             count_diff[method].extend((n - n_ck) / n_ck for _, n in each.values())
-            # the neuron loops alone: the same neurons, channels and initial conductances without synapses
-            # (both networks fall silent as the conductances decay; what remains is the per-neuron update)
-            net0 = build(method, seed=1 + r, p=0.0)
-            net0.run(DT)
-            t0 = time.perf_counter()
-            net0.run(T, progress=False)
-            b["ck_neurons"] = min(b["ck_neurons"], time.perf_counter() - t0)
-            alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
-            b["hand_neurons"] = min(b["hand_neurons"], run_hand_best(method, alone, nsteps + 1)[0])
-            del net0, alone
+            t_ck0, t_hand0 = neurons_alone(method, 1 + r, N_TOTAL, T, inp)
+            b["ck_neurons"] = min(b["ck_neurons"], t_ck0)
+            b["hand_neurons"] = min(b["hand_neurons"], t_hand0)
             info[method].update(rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
                                 events=synaptic_events(net, res), synapses=sum(p.n_synapses for p in net.projections),
                                 bytes_per_synapse=net.memory_per_synapse(), footprint=footprint_bytes(inp))

@@ -92,22 +92,16 @@ def main(argv=None):
                 t_pp, n_pp, _ = bc.run_hand_best(method, bc.by_projection_inputs(net, inp), nsteps + 1,
                                                  bc.HAND_BY_PROJECTION)
                 best["hand_pp"] = min(best["hand_pp"], t_pp)
-                # the hand kernel's neuron loop alone: the same neurons without synapses
-                alone = dict(inp, indptr=np.zeros_like(inp["indptr"]))
-                best["hand_neurons"] = min(best["hand_neurons"], bc.run_hand_best(method, alone, nsteps + 1)[0])
-                # coursekit's neuron loop alone: the same neurons and initial conductances without synapses
-                net0 = bc.build(method, seed=1 + r, N=N, p=0.0)
-                net0.run(bc.DT)
-                t0 = time.perf_counter()
-                net0.run(T, progress=False)
-                best["ck_neurons"] = min(best["ck_neurons"], time.perf_counter() - t0)
-                del net0
+                # the neuron loops alone: the same neurons and initial conductances without synapses
+                t_ck0, t_hand0 = bc.neurons_alone(method, 1 + r, N, T, inp)
+                best["ck_neurons"] = min(best["ck_neurons"], t_ck0)
+                best["hand_neurons"] = min(best["hand_neurons"], t_hand0)
                 row.update(synapses=sum(q.n_synapses for q in net.projections),
                            coursekit_bytes_per_synapse=net.memory_per_synapse(),
                            rate_E_Hz=res.mean_rate("E"), rate_I_Hz=res.mean_rate("I"),
                            events=bc.synaptic_events(net, res), spike_count_diff=(n_hand - n_ck) / n_ck,
                            spike_count_diff_by_projection=(n_pp - n_ck) / n_ck)
-                del net, inp, res, res0, alone
+                del net, inp, res, res0
                 if brian is not None:
                     b = brian.run(method=method, N=N, p=p, T=T, seed=1 + r)
                     best["brian"] = min(best["brian"], b["run_s"])

@@ -145,6 +145,17 @@ def test_plots_have_units_and_raise_on_bad_input():
     _units(ax)
     with pytest.raises(ValueError, match="metric"):
         plot_error_sweep(rows, "speed")
+    # the legend beside the Axes (anchored right of it), or none
+    fig, (a1, a2) = plt.subplots(1, 2)
+    plot_error_sweep(rows, ax=a1, legend=None)
+    plot_error_sweep(rows, ax=a2, legend="outside")
+    assert a1.get_legend() is None
+    fig.canvas.draw()
+    box = a2.get_legend().get_window_extent()
+    assert box.x0 >= a2.get_window_extent().x1 and [t.get_text() for t in a2.get_legend().get_texts()] == [
+        "Q8.7, nearest"]
+    with pytest.raises(ValueError, match="legend"):
+        plot_error_sweep(rows, legend="right")
     ax = plot_pattern_grid([dict(fmt="Q8.7", dt=0.05, holds=False, label="initial_burst"),
                             dict(fmt="Q8.7", dt=0.25, holds=True, label="bursting")])
     assert ax.pattern_cells[("Q8.7", 0.25)] == (True, "bursting")

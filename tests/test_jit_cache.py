@@ -101,8 +101,8 @@ def test_first_call_notice_never_stops_a_run_for_want_of_a_thread(monkeypatch, c
 
 
 def test_a_cold_first_simulate_says_it_compiles(tmp_path):
-    env = {"COURSEKIT_CACHE_DIR": str(tmp_path / "ck"), "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}, **env}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}
+    env.update(COURSEKIT_CACHE_DIR=str(tmp_path / "ck"), NUMBA_CACHE_DIR=str(tmp_path / "numba"))
     probe = ("import coursekit as ck\nimport coursekit._jit\ncoursekit._jit.NOTICE_AFTER = 0.0\n"
              "ck.simulate(ck.neurons.LIF(), 10.0, dt=0.1, I=300.0)\n")
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._units import legend_outside
 from .traces import _ax
 
 #: colour per configuration kind: the float64 reference is black, the chip red
@@ -105,7 +106,8 @@ def _field(row, name):
     return row[name] if isinstance(row, dict) else getattr(row, name)
 
 
-def plot_error_sweep(rows, metric: str = "first_spike_mismatch", ax=None, *, absolute: bool = False):
+def plot_error_sweep(rows, metric: str = "first_spike_mismatch", ax=None, *, absolute: bool = False,
+                     legend: str | None = "inside"):
     """An error of the fixed-point LIF against the time step, one line per (format, rounding).
 
     Parameters
@@ -116,11 +118,15 @@ def plot_error_sweep(rows, metric: str = "first_spike_mismatch", ax=None, *, abs
         One of :data:`METRIC_LABELS`.
     absolute : bool
         Plot the magnitude (then the y axis is logarithmic).
+    legend : "inside", "outside" or None
+        The legend in the Axes, to its right (clear of the curves; one for panels side by side), or none.
 
     Returns the Axes; ``ax.sweep_lines`` maps ``(format, rounding)`` to its line.
     """
     if metric not in METRIC_LABELS:
         raise ValueError(f"metric must be one of {', '.join(METRIC_LABELS)}, got {metric!r}")
+    if legend not in ("inside", "outside", None):
+        raise ValueError(f"legend must be 'inside', 'outside' or None, got {legend!r}")
     ax = _ax(ax)
     groups: dict = {}
     for r in rows:
@@ -143,7 +149,10 @@ def plot_error_sweep(rows, metric: str = "first_spike_mismatch", ax=None, *, abs
     unsigned = metric.startswith("v_rms")          # an RMS is already a magnitude
     ax.set(xlabel="dt (ms)", ylabel=METRIC_LABELS[metric] if unsigned or not absolute
            else "magnitude of " + METRIC_LABELS[metric])
-    ax.legend(frameon=False, fontsize="x-small", ncol=max(1, len(formats) // 2))
+    if legend == "inside":
+        ax.legend(frameon=False, fontsize="x-small", ncol=max(1, len(formats) // 2))
+    elif legend == "outside":
+        legend_outside(ax, frameon=False, fontsize="x-small")
     ax.sweep_lines = lines
     return ax
 
