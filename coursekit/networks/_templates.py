@@ -19,8 +19,11 @@ synaptic channels written out, one block per channel (the layout is part of
 the module key, so the neuron loop stays branch-free); (2) ``dispatch_step``
 and ``dispatch_on_spike`` become ``if`` chains over the variants and STP
 models (``dispatch_step`` compiled like the population kernels, without
-reference counting); (3) ``run_network`` is copied unchanged -- so the
-kernels are cached on disk.
+reference counting); (3) ``run_network`` is copied unchanged, after the
+flags ``HAS_KINETIC``, ``HAS_STP`` and ``HAS_PLASTIC`` that say which of its
+optional parts the network uses (numba drops the branches on a False flag
+before typing, so an unused part is not compiled) -- so the kernels are cached
+on disk.
 
 Synaptic input enters the membrane equation as the model's input current:
 ``I = I_ext + sum_c g_c (E_c - V)`` (conductance channels) ``+ sum_c g_c``
@@ -83,6 +86,12 @@ STP_D = 1
 STP_YOFF = 2
 STP_LOFF = 3
 STP_POWOFF = 4
+# The optional parts of run_network.  Here (the template, run as plain Python) every part is on; the
+# generated module assigns each flag for its network (_codegen._parts_source), and numba drops a branch
+# on a False global before it types the function: a network compiles only the parts it uses.
+HAS_KINETIC = True  # kinetic channels (AMPA, GABA_A, NMDA)
+HAS_STP = True  # a projection with short-term plasticity
+HAS_PLASTIC = True  # a projection with STDP
 
 
 
@@ -251,33 +260,34 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
         # arriving at t_k; the delayed ones wait in ring-buffer slot k % L; each
         # population's neuron loop adds that slot, uses g(t_k) and decays g to
         # t_{k+1} (see step_population)
-        if KC > 0:
-            for i in range(Ntot):
-                IS[i] = 0.0
-                GS[i] = 0.0
-        # kinetic channels: pulse starts and ends due at t_k, then g B(V) with V(t_k)
-        for r in range(NK):
-            pr = kin.projections[r]
-            c = syn.kinetic[pr]
-            kinetic_events(k, dt, kin.n_dur[c], kin.f[c], kin.koff[pr], kin.qoff[pr], kin.qcap[pr],
-                           st.QP[3 * pr:3 * pr + 3], st.QJ, st.QA, st.KS, st.KT, st.KE, syn.ptr_off[pr],
-                           syn.syn_off[pr], syn.indptr, indices, weights,
-                           KD[c * Ntot:(c + 1) * Ntot], KP[c * Ntot:(c + 1) * Ntot], KW[c * Ntot:(c + 1) * Ntot])
-        for c in range(KC):
-            Dc = KD[c * Ntot:(c + 1) * Ntot]
-            Pc = KP[c * Ntot:(c + 1) * Ntot]
-            if kin.f[c, KC_COND] > 0.0:
-                E = kin.f[c, KC_E]
-                mg = kin.f[c, KC_MG]
+        if HAS_KINETIC:
+            if KC > 0:
                 for i in range(Ntot):
-                    gk = Dc[i] + Pc[i]
-                    if mg >= 0.0 and kin.vflat[i] >= 0 and gk != 0.0:
-                        gk *= mg_block(Y[kin.vflat[i]], mg)
-                    GS[i] += gk
-                    IS[i] += gk * E
-            else:
-                for i in range(Ntot):
-                    IS[i] += Dc[i] + Pc[i]
+                    IS[i] = 0.0
+                    GS[i] = 0.0
+            # kinetic channels: pulse starts and ends due at t_k, then g B(V) with V(t_k)
+            for r in range(NK):
+                pr = kin.projections[r]
+                c = syn.kinetic[pr]
+                kinetic_events(k, dt, kin.n_dur[c], kin.f[c], kin.koff[pr], kin.qoff[pr], kin.qcap[pr],
+                               st.QP[3 * pr:3 * pr + 3], st.QJ, st.QA, st.KS, st.KT, st.KE, syn.ptr_off[pr],
+                               syn.syn_off[pr], syn.indptr, indices, weights,
+                               KD[c * Ntot:(c + 1) * Ntot], KP[c * Ntot:(c + 1) * Ntot], KW[c * Ntot:(c + 1) * Ntot])
+            for c in range(KC):
+                Dc = KD[c * Ntot:(c + 1) * Ntot]
+                Pc = KP[c * Ntot:(c + 1) * Ntot]
+                if kin.f[c, KC_COND] > 0.0:
+                    E = kin.f[c, KC_E]
+                    mg = kin.f[c, KC_MG]
+                    for i in range(Ntot):
+                        gk = Dc[i] + Pc[i]
+                        if mg >= 0.0 and kin.vflat[i] >= 0 and gk != 0.0:
+                            gk *= mg_block(Y[kin.vflat[i]], mg)
+                        GS[i] += gk
+                        IS[i] += gk * E
+                else:
+                    for i in range(Ntot):
+                        IS[i] += Dc[i] + Pc[i]
         # (3) populations
         ns = 0
         ptr = st.gen_ptr[0]
@@ -331,17 +341,18 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
         st.gen_ptr[0] = ptr
         # (4) kinetic channels advance to t_{k+1} (the others are advanced at the
         # start of the next step, fused with their delivery)
-        for c in range(KC):
-            # decaying part: exp(-beta dt); part in pulse: each s relaxes to s_inf with tau_on
-            Dc = KD[c * Ntot:(c + 1) * Ntot]
-            Pc = KP[c * Ntot:(c + 1) * Ntot]
-            Wc = KW[c * Ntot:(c + 1) * Ntot]
-            ed = kin.f[c, KC_DECAY]
-            eon = kin.f[c, KC_EON]
-            sinf = kin.f[c, KC_SINF]
-            for i in range(Ntot):
-                Dc[i] *= ed
-                Pc[i] = sinf * Wc[i] + (Pc[i] - sinf * Wc[i]) * eon
+        if HAS_KINETIC:
+            for c in range(KC):
+                # decaying part: exp(-beta dt); part in pulse: each s relaxes to s_inf with tau_on
+                Dc = KD[c * Ntot:(c + 1) * Ntot]
+                Pc = KP[c * Ntot:(c + 1) * Ntot]
+                Wc = KW[c * Ntot:(c + 1) * Ntot]
+                ed = kin.f[c, KC_DECAY]
+                eon = kin.f[c, KC_EON]
+                sinf = kin.f[c, KC_SINF]
+                for i in range(Ntot):
+                    Dc[i] *= ed
+                    Pc[i] = sinf * Wc[i] + (Pc[i] - sinf * Wc[i]) * eon
         # record spikes and rates
         if nspk + ns > spk_step.shape[0]:
             cap = 2 * spk_step.shape[0] + ns
@@ -369,24 +380,25 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             while gi >= pops.gstart[q] + pops.size[q]:
                 q += 1
             out.counts[kk, q] += 1
-        # (5) plasticity traces decay to t_{k+1}
-        for pr in range(npro):
-            if syn.plastic[pr] >= 0:
-                dpre = syn.tr_decay_pre[pr]
-                dpost = syn.tr_decay_post[pr]
-                o = syn.tpre_off[pr]
-                for j in range(syn.pre_n[pr]):
-                    TR[o + j] *= dpre
-                o = syn.tpost_off[pr]
-                for j in range(syn.post_n[pr]):
-                    TR[o + j] *= dpost
+        if HAS_PLASTIC:
+            # (5) plasticity traces decay to t_{k+1}
+            for pr in range(npro):
+                if syn.plastic[pr] >= 0:
+                    dpre = syn.tr_decay_pre[pr]
+                    dpost = syn.tr_decay_post[pr]
+                    o = syn.tpre_off[pr]
+                    for j in range(syn.pre_n[pr]):
+                        TR[o + j] *= dpre
+                    o = syn.tpost_off[pr]
+                    for j in range(syn.post_n[pr]):
+                        TR[o + j] *= dpost
         # (6) event-driven propagation (and on_pre); (6)-(8) only when a neuron fired
         # (a small network's steps mostly have no spike, and a projection's views
         # each take and drop a reference count)
         for pr in range(npro if ns > 0 else 0):
             a0 = syn.pre_start[pr]
             a1 = a0 + syn.pre_n[pr]
-            if syn.kinetic[pr] >= 0:  # kinetic: queue a transmitter pulse for step k + 1 + delay
+            if HAS_KINETIC and syn.kinetic[pr] >= 0:  # kinetic: queue a transmitter pulse for step k + 1 + delay
                 qp = st.QP[3 * pr:3 * pr + 3]
                 for s in range(ns):
                     j = step_spk[s]
@@ -427,7 +439,7 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                 e0 = syn.indptr[row]
                 e1 = syn.indptr[row + 1]
                 eff = 1.0
-                if sp >= 0:  # short-term plasticity: state brought to t_{k+1}, then the model's on_spike
+                if HAS_STP and sp >= 0:  # short-term plasticity: state brought to t_{k+1}, then the model's on_spike
                     dd = stp.rows[sp, STP_D]
                     yo = stp.rows[sp, STP_YOFF] + (j - a0) * dd
                     ys = STY[yo:yo + dd]
@@ -459,36 +471,37 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                             Now[post] += wt[e] * eff
                         else:
                             RING[(ch * L + (k + 1 + d) % L) * Ntot + post] += wt[e] * eff
-                        if pl >= 0:
+                        if HAS_PLASTIC and pl >= 0:
                             wt[e] = on_pre(wt[e], TR[syn.tpost_off[pr] + post - po], syn.PL[pl])
-        # (7) on_post
-        for pr in range(npro if ns > 0 else 0):
-            pl = syn.plastic[pr]
-            if pl < 0:
-                continue
-            b0 = syn.post_start[pr]
-            b1 = b0 + syn.post_n[pr]
-            for s in range(ns):
-                i = step_spk[s]
-                if i < b0 or i >= b1:
+        if HAS_PLASTIC:
+            # (7) on_post
+            for pr in range(npro if ns > 0 else 0):
+                pl = syn.plastic[pr]
+                if pl < 0:
                     continue
-                cr = syn.col_off[pr] + (i - b0)
-                co = syn.colsyn_off[pr]
-                for e in range(syn.colptr[cr], syn.colptr[cr + 1]):
-                    sy = syn.colsyn[co + e]
-                    weights[sy] = on_post(weights[sy], TR[syn.tpre_off[pr] + syn.colpre[co + e]], syn.PL[pl])
-        # (8) trace increments
-        for pr in range(npro if ns > 0 else 0):
-            if syn.plastic[pr] < 0:
-                continue
-            a0 = syn.pre_start[pr]
-            b0 = syn.post_start[pr]
-            for s in range(ns):
-                j = step_spk[s]
-                if j >= a0 and j < a0 + syn.pre_n[pr]:
-                    TR[syn.tpre_off[pr] + j - a0] += 1.0
-                if j >= b0 and j < b0 + syn.post_n[pr]:
-                    TR[syn.tpost_off[pr] + j - b0] += 1.0
+                b0 = syn.post_start[pr]
+                b1 = b0 + syn.post_n[pr]
+                for s in range(ns):
+                    i = step_spk[s]
+                    if i < b0 or i >= b1:
+                        continue
+                    cr = syn.col_off[pr] + (i - b0)
+                    co = syn.colsyn_off[pr]
+                    for e in range(syn.colptr[cr], syn.colptr[cr + 1]):
+                        sy = syn.colsyn[co + e]
+                        weights[sy] = on_post(weights[sy], TR[syn.tpre_off[pr] + syn.colpre[co + e]], syn.PL[pl])
+            # (8) trace increments
+            for pr in range(npro if ns > 0 else 0):
+                if syn.plastic[pr] < 0:
+                    continue
+                a0 = syn.pre_start[pr]
+                b0 = syn.post_start[pr]
+                for s in range(ns):
+                    j = step_spk[s]
+                    if j >= a0 and j < a0 + syn.pre_n[pr]:
+                        TR[syn.tpre_off[pr] + j - a0] += 1.0
+                    if j >= b0 and j < b0 + syn.post_n[pr]:
+                        TR[syn.tpost_off[pr] + j - b0] += 1.0
         # (9) state monitors, sampled at t_{k+1} after every rec_every[m]-th step of the run
         done = out.done + kk + 1
         for m in range(M):
@@ -506,9 +519,9 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                 if ch_kind[c] == EXPONENTIAL and ch_delayed[c]:
                     gm += RING[(c * L + (k + 1) % L) * Ntot + fm - c * Ntot]
                 out.R[r, m] = gm
-            elif src == 2:  # a kinetic channel
+            elif HAS_KINETIC and src == 2:  # a kinetic channel
                 out.R[r, m] = KD[fm] + KP[fm]
-            else:  # short-term plasticity: state src - 3 of presynaptic neuron
+            elif HAS_STP:  # short-term plasticity: state src - 3 of presynaptic neuron
                 # fm & (2**32 - 1) of STP row fm >> 32, brought forward to t_{k+1}
                 sp = fm >> 32
                 jj = fm & 4294967295
