@@ -119,36 +119,33 @@ def test_monitor_every_k_records_every_kth_step_only(every):
 
 
 def test_a_network_compiles_only_the_optional_parts_of_the_kernel_it_uses():
-    """run_network's kinetic, short-term-plasticity and STDP code sits under flags that the generated
+    """run_network's kinetic and short-term-plasticity code sits under flags that the generated
     module sets for its network: numba drops a branch on a False global before typing, so COBA's
-    first run compiles in ~6 s instead of ~10 s.  A wrong flag would silently skip a part (the
-    kinetic, STP and STDP tests check that each part still acts where it is used)."""
+    first run compiles in ~7 s instead of ~10 s.  A wrong flag would silently skip a part (the
+    kinetic and STP tests check that each part still acts where it is used)."""
     import inspect
 
     from coursekit.networks import _run, _templates
     from coursekit.plasticity import ReleaseProbability
-    from coursekit.plasticity.stdp import STDP
     from coursekit.synapses import AMPA
 
     def flags(net):
         net._build()
         mod = _run.kernels(net)
-        return mod, (mod.HAS_KINETIC, mod.HAS_STP, mod.HAS_PLASTIC)
+        return mod.HAS_KINETIC, mod.HAS_STP
 
-    plain, f = flags(_coba(1)[0])
-    assert f == (False, False, False)
+    assert flags(_coba(1)[0]) == (False, False)
     net, syn = _coba(1)
-    net.connect("I", "E", syn, p=0.1, plasticity=STDP())
-    stdp, f = flags(net)
-    assert f == (False, False, True) and stdp is not plain  # whether a projection learns is in the key
+    net.connect("I", "E", syn, p=0.1, stp=ReleaseProbability())
+    assert flags(net) == (False, True)
     net, syn = _coba(1)
     net.connect("I", "E", syn, p=0.1, stp=ReleaseProbability())
     net.connect("I", "I", AMPA(g_max=1.0), p=0.1)
-    assert flags(net)[1] == (True, True, False)
+    assert flags(net) == (True, True)
     # the template, run as plain Python (JIT off), has every part on; and each flag guards code
-    assert _templates.HAS_KINETIC and _templates.HAS_STP and _templates.HAS_PLASTIC
+    assert _templates.HAS_KINETIC and _templates.HAS_STP
     src = inspect.getsource(_templates.run_network)
-    for flag in ("HAS_KINETIC", "HAS_STP", "HAS_PLASTIC"):
+    for flag in ("HAS_KINETIC", "HAS_STP"):
         assert src.count(f"if {flag}") + src.count(f"elif {flag}") >= 2, flag
 
 

@@ -13,14 +13,15 @@ For the (model module, method) pairs of a network's populations we write
 * ``dispatch_step`` and ``dispatch_on_spike``: ``if`` chains over those and over
   the short-term-plasticity models' ``on_spike`` (bound from their modules, so
   each equation stays written once, in its model's module);
-* ``run_network``, copied unchanged, under flags that say which of its optional
-  parts the network uses (``HAS_KINETIC``, ``HAS_STP``, ``HAS_PLASTIC``): numba
-  drops a branch on a False global before it types the function, so a network
-  without kinetic channels, short-term plasticity or STDP does not compile their
-  code (COBA's first run: 10.3 -> 6 s).  Kinetic channels and STP models are
-  part of the key already; whether a projection is plastic is added to it (the
-  other optional parts -- Poisson and spike-source populations, delays per
-  synapse -- cost under 0.2 s each to compile, less than a second module would).
+* ``run_network``, copied unchanged, after two flags that say whether the
+  network has kinetic channels (``HAS_KINETIC``) and short-term plasticity
+  (``HAS_STP``), both already part of the key: numba drops a branch on a False
+  global before it types the function, so a network without them does not
+  compile their code (COBA's first run: 10.3 -> 7.4 s of compilation).  The
+  other optional parts are compiled always: STDP's code costs ~1.2 s, but a
+  flag for it would put it in the key and give a network with and without STDP
+  two modules (lectures 08 and 10 run both), and Poisson or spike-source
+  populations and delays per synapse cost under 0.2 s each.
 
 The file is rewritten only when its text changes; its header hashes the
 templates and every model source (``coursekit.solvers._codegen._dependency_text``),
@@ -152,14 +153,14 @@ def _run_source() -> str:
     return '@njit(cache=True, error_model="numpy")\n' + inspect.getsource(_templates.run_network)
 
 
-def _parts_source(stp_modules, channels, plastic) -> str:
+def _parts_source(stp_modules, channels) -> str:
     """The generated module's flags for run_network's optional parts (see _templates.HAS_KINETIC)."""
-    flags = dict(HAS_KINETIC=bool(channels[1]), HAS_STP=bool(stp_modules), HAS_PLASTIC=bool(plastic))
+    flags = dict(HAS_KINETIC=bool(channels[1]), HAS_STP=bool(stp_modules))
     return "# the optional parts of run_network this network uses\n" + "".join(
         f"{name} = {value!r}\n" for name, value in flags.items())
 
 
-def _module_source(variants, stp_modules=(), channels=((), False), plastic=True) -> str:
+def _module_source(variants, stp_modules=(), channels=((), False)) -> str:
     parts, imports, deps = [], [], []
     for i, (module_name, method, d, n_params, vidx, hold) in enumerate(variants):
         imports.append(f"import {module_name} as _model_{i}\n")
@@ -193,26 +194,24 @@ def _module_source(variants, stp_modules=(), channels=((), False), plastic=True)
         f"from coursekit.networks._templates import {consts}\n"
         "from coursekit.solvers._expm1 import expm1v, fma\n"
         "from coursekit.solvers.exponential_euler import H\n"
-        + "".join(imports) + _parts_source(stp_modules, channels, plastic) + "\n\n" + body + "\n"
+        + "".join(imports) + _parts_source(stp_modules, channels) + "\n\n" + body + "\n"
     )
 
 
-def network_module(variants: tuple, stp_modules: tuple = (), channels: tuple = ((), False), plastic: bool = True):
+def network_module(variants: tuple, stp_modules: tuple = (), channels: tuple = ((), False)):
     """The compiled kernel module for ``variants`` = ((model module, method code,
     n state variables, n parameters, index of V, index of the held variable or -1), ...),
-    the short-term-plasticity model modules ``stp_modules``, the channel
+    the short-term-plasticity model modules ``stp_modules`` and the channel
     layout ``channels`` = (((kind, conductance-based, delayed), ...) of the
-    phenomenological channels, whether kinetic channels exist) and whether a
-    projection has STDP (``plastic``), generated on demand."""
+    phenomenological channels, whether kinetic channels exist), generated on demand."""
     variants = tuple(variants)
     stp_modules = tuple(stp_modules)
     channels = (tuple(tuple(c) for c in channels[0]), bool(channels[1]))
-    plastic = bool(plastic)
-    ident = (variants, stp_modules, channels, plastic)
+    ident = (variants, stp_modules, channels)
     mod = _loaded.get(ident)
     if mod is not None:
         return mod
-    source = _module_source(variants, stp_modules, channels, plastic)
+    source = _module_source(variants, stp_modules, channels)
     key = hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
     mod = load_generated(f"network__{key}", source)
     _loaded[ident] = mod

@@ -100,9 +100,8 @@ def drive(net, k, n):
 
 
 def kernels(net):
-    """The kernel module for the network's variants, STP models, channel layout and
-    whether it has STDP: generated and compiled, or the template itself (every
-    part on) as plain Python with the JIT off."""
+    """The kernel module for the network's variants, STP models and channel layout:
+    generated and compiled, or the template itself as plain Python with the JIT off."""
     from ._codegen import network_module, python_kernels
 
     delayed = net._built["ch_delayed"]
@@ -111,7 +110,7 @@ def kernels(net):
     if not _jit.JIT_ENABLED:
         return python_kernels(net._variants, net._stp_modules, layout)
     if _jit.jit_active():
-        return network_module(net._variants, net._stp_modules, layout, bool(np.any(net._built["pr_plastic"] >= 0)))
+        return network_module(net._variants, net._stp_modules, layout)
     raise RuntimeError("the network engine needs compiled kernels; set_jit(True)")  # pragma: no cover
 
 

@@ -20,7 +20,7 @@ the module key, so the neuron loop stays branch-free); (2) ``dispatch_step``
 and ``dispatch_on_spike`` become ``if`` chains over the variants and STP
 models (``dispatch_step`` compiled like the population kernels, without
 reference counting); (3) ``run_network`` is copied unchanged, after the
-flags ``HAS_KINETIC``, ``HAS_STP`` and ``HAS_PLASTIC`` that say which of its
+flags ``HAS_KINETIC`` and ``HAS_STP`` that say which of its
 optional parts the network uses (numba drops the branches on a False flag
 before typing, so an unused part is not compiled) -- so the kernels are cached
 on disk.
@@ -91,7 +91,6 @@ STP_POWOFF = 4
 # on a False global before it types the function: a network compiles only the parts it uses.
 HAS_KINETIC = True  # kinetic channels (AMPA, GABA_A, NMDA)
 HAS_STP = True  # a projection with short-term plasticity
-HAS_PLASTIC = True  # a projection with STDP
 
 
 
@@ -380,18 +379,17 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
             while gi >= pops.gstart[q] + pops.size[q]:
                 q += 1
             out.counts[kk, q] += 1
-        if HAS_PLASTIC:
-            # (5) plasticity traces decay to t_{k+1}
-            for pr in range(npro):
-                if syn.plastic[pr] >= 0:
-                    dpre = syn.tr_decay_pre[pr]
-                    dpost = syn.tr_decay_post[pr]
-                    o = syn.tpre_off[pr]
-                    for j in range(syn.pre_n[pr]):
-                        TR[o + j] *= dpre
-                    o = syn.tpost_off[pr]
-                    for j in range(syn.post_n[pr]):
-                        TR[o + j] *= dpost
+        # (5) plasticity traces decay to t_{k+1}
+        for pr in range(npro):
+            if syn.plastic[pr] >= 0:
+                dpre = syn.tr_decay_pre[pr]
+                dpost = syn.tr_decay_post[pr]
+                o = syn.tpre_off[pr]
+                for j in range(syn.pre_n[pr]):
+                    TR[o + j] *= dpre
+                o = syn.tpost_off[pr]
+                for j in range(syn.post_n[pr]):
+                    TR[o + j] *= dpost
         # (6) event-driven propagation (and on_pre); (6)-(8) only when a neuron fired
         # (a small network's steps mostly have no spike, and a projection's views
         # each take and drop a reference count)
@@ -471,37 +469,36 @@ def run_network(nsteps, k0, dt, pops, chans, syn, kin, stp, st, out, spk_step, s
                             Now[post] += wt[e] * eff
                         else:
                             RING[(ch * L + (k + 1 + d) % L) * Ntot + post] += wt[e] * eff
-                        if HAS_PLASTIC and pl >= 0:
+                        if pl >= 0:
                             wt[e] = on_pre(wt[e], TR[syn.tpost_off[pr] + post - po], syn.PL[pl])
-        if HAS_PLASTIC:
-            # (7) on_post
-            for pr in range(npro if ns > 0 else 0):
-                pl = syn.plastic[pr]
-                if pl < 0:
+        # (7) on_post
+        for pr in range(npro if ns > 0 else 0):
+            pl = syn.plastic[pr]
+            if pl < 0:
+                continue
+            b0 = syn.post_start[pr]
+            b1 = b0 + syn.post_n[pr]
+            for s in range(ns):
+                i = step_spk[s]
+                if i < b0 or i >= b1:
                     continue
-                b0 = syn.post_start[pr]
-                b1 = b0 + syn.post_n[pr]
-                for s in range(ns):
-                    i = step_spk[s]
-                    if i < b0 or i >= b1:
-                        continue
-                    cr = syn.col_off[pr] + (i - b0)
-                    co = syn.colsyn_off[pr]
-                    for e in range(syn.colptr[cr], syn.colptr[cr + 1]):
-                        sy = syn.colsyn[co + e]
-                        weights[sy] = on_post(weights[sy], TR[syn.tpre_off[pr] + syn.colpre[co + e]], syn.PL[pl])
-            # (8) trace increments
-            for pr in range(npro if ns > 0 else 0):
-                if syn.plastic[pr] < 0:
-                    continue
-                a0 = syn.pre_start[pr]
-                b0 = syn.post_start[pr]
-                for s in range(ns):
-                    j = step_spk[s]
-                    if j >= a0 and j < a0 + syn.pre_n[pr]:
-                        TR[syn.tpre_off[pr] + j - a0] += 1.0
-                    if j >= b0 and j < b0 + syn.post_n[pr]:
-                        TR[syn.tpost_off[pr] + j - b0] += 1.0
+                cr = syn.col_off[pr] + (i - b0)
+                co = syn.colsyn_off[pr]
+                for e in range(syn.colptr[cr], syn.colptr[cr + 1]):
+                    sy = syn.colsyn[co + e]
+                    weights[sy] = on_post(weights[sy], TR[syn.tpre_off[pr] + syn.colpre[co + e]], syn.PL[pl])
+        # (8) trace increments
+        for pr in range(npro if ns > 0 else 0):
+            if syn.plastic[pr] < 0:
+                continue
+            a0 = syn.pre_start[pr]
+            b0 = syn.post_start[pr]
+            for s in range(ns):
+                j = step_spk[s]
+                if j >= a0 and j < a0 + syn.pre_n[pr]:
+                    TR[syn.tpre_off[pr] + j - a0] += 1.0
+                if j >= b0 and j < b0 + syn.post_n[pr]:
+                    TR[syn.tpost_off[pr] + j - b0] += 1.0
         # (9) state monitors, sampled at t_{k+1} after every rec_every[m]-th step of the run
         done = out.done + kk + 1
         for m in range(M):
