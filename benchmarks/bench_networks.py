@@ -3,7 +3,7 @@ network), Wang (2002) at N = 2000, and a plastic COBA network with STDP on every
 (the cost per plastic event).
 
     python benchmarks/bench_networks.py [--repeats 3] [--brunel-ms 200] [--plastic-ms 1000] [--no-brian]
-                                        [--json PATH]
+                                        [--startup] [--json PATH]
 
 * Brunel 2000, model A (``coursekit.networks.brunel2000``, coursekit's hand-written delta-synapse
   kernel): N_E = 10 000, N_I = 2500, epsilon = 0.1 (12.5 M synapses), g = 5, nu_ext / nu_thr = 2 (the
@@ -21,6 +21,12 @@ network), Wang (2002) at N = 2000, and a plastic COBA network with STDP on every
   their E -> I in-degree); cost per plastic event = (plastic - static time) / plastic events.
   ``coursekit.networks.vogels.PlasticInhibition`` (one neuron, Vogels et al. 2011's inhibitory rule on
   its 200 inhibitory afferents) is timed too, per simulated second.
+* ``--startup`` (only this): a student's first network run, in a fresh process on an empty cache
+  (``import coursekit``, build, 10 ms, so nearly all of it is numba compiling the network kernels) and
+  again on the warm cache (best of 3), for three networks of 400 LIF neurons: COBA (two exponential
+  channels), COBA with STDP on E -> I, and COBA with a kinetic AMPA projection and short-term
+  plasticity on another.  A first run compiles a module of kernels per set of models, methods and
+  channels; later runs and processes load it from disk.
 """
 from __future__ import annotations
 
@@ -138,6 +144,59 @@ def plastic(repeats: int, T: float) -> dict:
     return out
 
 
+STARTUP = """
+import sys, time
+t0 = time.perf_counter()
+sys.path[:0] = [{here!r}, {repo!r}]
+import bench_coba as bc
+from coursekit.networks import Network
+from coursekit.neurons import LIF
+from coursekit.plasticity import STDP, ReleaseProbability
+from coursekit.synapses import AMPA, Exponential
+kind = sys.argv[1]
+net = Network(dt=bc.DT, seed=1)
+lif = LIF(V_rest=bc.V_REST, V_reset=bc.V_RESET, V_th=bc.V_TH, tau=bc.TAU, R=bc.R, t_ref=bc.T_REF)
+net.add_population("E", lif, 320, method="euler", V=(bc.V_REST, bc.V_TH))
+net.add_population("I", lif, 80, method="euler", V=(bc.V_REST, bc.V_TH))
+ge = Exponential(tau=bc.TAU_E, E=bc.E_E, g_max=bc.W_E)
+gi = Exponential(tau=bc.TAU_I, E=bc.E_I, g_max=bc.W_I)
+rule = STDP(A_plus=0.01 * bc.W_E, A_minus=0.0105 * bc.W_E, w_min=0.0, w_max=2 * bc.W_E)
+for pre, syn in (("E", ge), ("I", gi)):
+    for post in ("E", "I"):
+        net.connect(pre, post, syn, p=0.05, plasticity=rule if kind == "stdp" and (pre, post) == ("E", "I") else None,
+                    stp=ReleaseProbability() if kind == "kinetic_stp" and pre == "I" else None)
+if kind == "kinetic_stp":
+    net.connect("E", "I", AMPA(g_max=0.5), p=0.05)
+net.set_input("E", 250.0)
+net.run(10.0, progress=False)
+print(time.perf_counter() - t0)
+"""
+STARTUP_NETWORKS = ("coba", "stdp", "kinetic_stp")
+
+
+def startup() -> dict:
+    """Seconds from ``import coursekit`` to the end of a first 10 ms network run, in fresh processes:
+    on an empty cache (cold) and on the cache that run left (warm, best of 3)."""
+    import os
+    import tempfile
+
+    code = STARTUP.format(here=str(HERE), repo=str(HERE.parent))
+    out = {}
+    for kind in STARTUP_NETWORKS:
+        with tempfile.TemporaryDirectory() as d:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COURSEKIT_"))}
+            env["COURSEKIT_CACHE_DIR"] = d
+
+            def once():
+                r = subprocess.run([sys.executable, "-c", code, kind], env=env, capture_output=True, text=True,
+                                   check=True)
+                return float(r.stdout.strip().splitlines()[-1])
+
+            out[f"{kind}_cold_s"] = once()
+            out[f"{kind}_warm_s"] = min(once() for _ in range(3))
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -145,6 +204,7 @@ def main(argv=None):
     ap.add_argument("--plastic-ms", type=float, default=1000.0)
     ap.add_argument("--no-brian", action="store_true")
     ap.add_argument("--brian-python", default=None)
+    ap.add_argument("--startup", action="store_true", help="only a first network run's start-up, cold and warm")
     ap.add_argument("--json", default=str(HERE / "results" / "bench_networks.json"))
     args = ap.parse_args(argv)
     out = {}
@@ -155,6 +215,9 @@ def main(argv=None):
         for k, v in d.items():
             print(f"{k:>36}: {v:.4g}" if isinstance(v, float) else f"{k:>36}: {v}", flush=True)
 
+    if args.startup:
+        show("startup", startup())
+        return out
     brian = None if args.no_brian else BrianBrunel(args.brian_python)
     show("brunel2000", brunel(args.repeats, args.brunel_ms, brian))
     if brian is not None:
