@@ -118,9 +118,11 @@ BYTES_PER_EVENT = 4 + 16
 
 
 # --- coursekit ------------------------------------------------------------------------------------
-def build(method: str, seed: int = 1, N: int = N_TOTAL, p: float = P_CONN, plasticity=None) -> Network:
-    """The benchmark network in coursekit, all neurons on ``method``; ``plasticity`` maps
-    (pre, post) population names to a rule for that projection."""
+def build(method: str, seed: int = 1, N: int = N_TOTAL, p: float = P_CONN, plasticity=None, stp=None,
+          extra=None) -> Network:
+    """The benchmark network in coursekit, all neurons on ``method``; ``plasticity`` and ``stp`` map
+    (pre, post) population names to an STDP rule or a short-term-plasticity model for that projection;
+    ``extra(net)``, if given, adds to the network before its initial conductances are set."""
     n_e = int(round(0.8 * N))
     net = Network(dt=DT, seed=seed)
     lif = LIF(V_rest=V_REST, V_reset=V_RESET, V_th=V_TH, tau=TAU, R=R, t_ref=T_REF)
@@ -130,7 +132,10 @@ def build(method: str, seed: int = 1, N: int = N_TOTAL, p: float = P_CONN, plast
     gi = Exponential(tau=TAU_I, E=E_I, g_max=W_I)
     for pre, s in (("E", ge), ("I", gi)):
         for post in ("E", "I"):
-            net.connect(pre, post, s, p=p, plasticity=(plasticity or {}).get((pre, post)))
+            net.connect(pre, post, s, p=p, plasticity=(plasticity or {}).get((pre, post)),
+                        stp=(stp or {}).get((pre, post)))
+    if extra is not None:
+        extra(net)
     rng = np.random.default_rng(seed)
     for post, n in (("E", n_e), ("I", N - n_e)):
         net.set_conductance(post, ge, 10.0 * (1.5 * rng.standard_normal(n) + 4.0))

@@ -149,25 +149,13 @@ import sys, time
 t0 = time.perf_counter()
 sys.path[:0] = [{here!r}, {repo!r}]
 import bench_coba as bc
-from coursekit.networks import Network
-from coursekit.neurons import LIF
 from coursekit.plasticity import STDP, ReleaseProbability
-from coursekit.synapses import AMPA, Exponential
+from coursekit.synapses import AMPA
 kind = sys.argv[1]
-net = Network(dt=bc.DT, seed=1)
-lif = LIF(V_rest=bc.V_REST, V_reset=bc.V_RESET, V_th=bc.V_TH, tau=bc.TAU, R=bc.R, t_ref=bc.T_REF)
-net.add_population("E", lif, 320, method="euler", V=(bc.V_REST, bc.V_TH))
-net.add_population("I", lif, 80, method="euler", V=(bc.V_REST, bc.V_TH))
-ge = Exponential(tau=bc.TAU_E, E=bc.E_E, g_max=bc.W_E)
-gi = Exponential(tau=bc.TAU_I, E=bc.E_I, g_max=bc.W_I)
 rule = STDP(A_plus=0.01 * bc.W_E, A_minus=0.0105 * bc.W_E, w_min=0.0, w_max=2 * bc.W_E)
-for pre, syn in (("E", ge), ("I", gi)):
-    for post in ("E", "I"):
-        net.connect(pre, post, syn, p=0.05, plasticity=rule if kind == "stdp" and (pre, post) == ("E", "I") else None,
-                    stp=ReleaseProbability() if kind == "kinetic_stp" and pre == "I" else None)
-if kind == "kinetic_stp":
-    net.connect("E", "I", AMPA(g_max=0.5), p=0.05)
-net.set_input("E", 250.0)
+net = bc.build("euler", N=400, p=0.05, plasticity={{("E", "I"): rule}} if kind == "stdp" else None,
+               stp={{("I", "E"): ReleaseProbability(), ("I", "I"): ReleaseProbability()}} if kind == "kinetic_stp" else None,
+               extra=(lambda net: net.connect("E", "I", AMPA(g_max=0.5), p=0.05)) if kind == "kinetic_stp" else None)
 net.run(10.0, progress=False)
 print(time.perf_counter() - t0)
 """
